@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything the project needs on a fresh Debian/Ubuntu machine, idempotently:
+#   - npm dependencies (npm ci, skipped when node_modules matches package-lock.json),
+#   - the bundles in dist/ (esbuild),
+#   - a free-threaded CPython 3.13t (found, or built once into ~/.cache/ftpy by `ftpy provision`,
+#     which installs its own build dependencies with apt-get when run as root).
+# Called by scripts/demo.sh and scripts/test.sh; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js 20 or newer is needed (https://nodejs.org, or: apt-get install nodejs npm)." >&2
+  exit 1
+fi
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || { echo "setup: Node.js $(node --version) is too old; 20 or newer is needed." >&2; exit 1; }
+
+stamp=node_modules/.ftpy-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+
+echo "== build"
+node esbuild.mjs
+
+echo "== free-threaded Python"
+node dist/cli.js provision
