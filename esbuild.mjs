@@ -27,6 +27,7 @@ const builds = [
   { ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { debugAdapter: 'debug-adapter/debugAdapter.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { languageServer: 'extension/languageServer/server.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'cli/ftpy.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   // Tests: one bundle per file, dependencies left to node_modules.
   { ...common, entryPoints: testEntries('test'), outdir: 'out/test', outbase: 'test', packages: 'external' },
