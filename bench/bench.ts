@@ -28,15 +28,16 @@ const W = (name: string): string => join(ROOT, 'bench', 'workloads', `${name}.py
 const UNRELATED = W('unrelated');
 const PROGRAMS = join(ROOT, 'bench', 'programs');
 
-interface Options { threads: number; reps: number; only: Set<string> | null; json?: string }
+interface Options { threads: number[]; reps: number; only: Set<string> | null; scale: number; json?: string }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { threads: Math.max(2, cpus().length), reps: 3, only: null };
+  const o: Options = { threads: [1, Math.max(2, cpus().length)], reps: 3, only: null, scale: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
     if (a === '--json') o.json = resolve(next());
-    else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--threads') o.threads = [...new Set([1, ...next().split(',').map(Number)])].sort((x, y) => x - y); // 1 is always the baseline
+    else if (a === '--scale') o.scale = Number(next());
     else if (a === '--reps') o.reps = Number(next());
     else if (a === '--only') o.only = new Set(next().split(','));
     else throw new Error(`unknown option ${a}`);
@@ -78,8 +79,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, what = ar
 
 type Mode = 'plain' | 'debugger' | 'pdb' | 'race' | 'gil-on';
 
-async function once(mode: Mode, python: string, workload: string, threads: number): Promise<BenchLine> {
-  const args = [W(workload), '--threads', String(threads)];
+async function once(mode: Mode, python: string, workload: string, threads: number, scale: number): Promise<BenchLine> {
+  const args = [W(workload), '--threads', String(threads), '--scale', String(scale)];
   const env = { PYTHONPATH: runtimeDir() };
   switch (mode) {
     case 'plain': return parseBench(await run(python, args, { PYTHON_GIL: '0' }), `${workload} plain`);
@@ -97,10 +98,10 @@ async function once(mode: Mode, python: string, workload: string, threads: numbe
 }
 
 /** Interleaves the modes rep by rep, so drift in machine load hits all of them alike. */
-async function measure(modes: Mode[], python: string, workload: string, threads: number, reps: number): Promise<Record<string, { time: Stat; rss: Stat }>> {
+async function measure(modes: Mode[], python: string, workload: string, threads: number, reps: number, scale: number): Promise<Record<string, { time: Stat; rss: Stat }>> {
   const samples: Record<string, BenchLine[]> = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < reps; r++) {
-    for (const m of modes) samples[m].push(await once(m, python, workload, threads));
+    for (const m of modes) samples[m].push(await once(m, python, workload, threads, scale));
   }
   return Object.fromEntries(modes.map((m) => [m, { time: stat(samples[m].map((s) => s.seconds)), rss: stat(samples[m].map((s) => s.maxrss_kb)) }]));
 }
@@ -157,8 +158,8 @@ export async function main(argv: string[]): Promise<number> {
   const py = await resolveInterpreter();
   const want = (k: string): boolean => !o.only || o.only.has(k);
   const version = (await run(py.path, ['-c', 'import sys; print(sys.version.replace("\\n", " "))'])).trim();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), python: py.path, version, date: new Date().toISOString(), threads: o.threads, reps: o.reps };
-  console.log(`ftpy bench — ${machine.cores} cores (${machine.cpu}), Python ${version}, N=${o.threads} threads, ${o.reps} reps, ${machine.date}`);
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), python: py.path, version, date: new Date().toISOString(), threads: o.threads, reps: o.reps, scale: o.scale };
+  console.log(`ftpy bench — ${machine.cores} cores (${machine.cpu}), Python ${version}, threads ${o.threads.join('/')}, ${o.reps} reps, ${machine.date}`);
   const figures: Figure[] = [];
   const errors: string[] = [];
   const attempt = async (key: string, fn: () => Promise<void>): Promise<void> => {
@@ -173,18 +174,18 @@ export async function main(argv: string[]): Promise<number> {
     if (want('idle')) modes.push('pdb');
     if (want('race')) modes.push('race');
     if (want('gil')) modes.push('gil-on');
-    console.log(`\n${w}: measuring ${modes.join(', ')} at 1 and ${o.threads} threads…`);
+    console.log(`\n${w}: measuring ${modes.join(', ')} at ${o.threads.join(', ')} threads…`);
     // A warm-up run of each mode; one that cannot run at all is reported, not fatal.
     const usable: Mode[] = [];
     for (const m of modes) {
-      try { await once(m, py.path, w, 1); usable.push(m); } catch (e) { const msg = `${w} ${m}: ${(e as Error).message.split('\n')[0]}`; errors.push(msg); console.log(`  ! ${msg}`); }
+      try { await once(m, py.path, w, 1, o.scale); usable.push(m); } catch (e) { const msg = `${w} ${m}: ${(e as Error).message.split('\n')[0]}`; errors.push(msg); console.log(`  ! ${msg}`); }
     }
     const byThreads: Record<number, Record<string, { time: Stat; rss: Stat }>> = {};
-    for (const t of [1, o.threads]) byThreads[t] = await measure(usable, py.path, w, t, o.reps);
+    for (const t of o.threads) byThreads[t] = await measure(usable, py.path, w, t, o.reps, o.scale);
     raw[w] = byThreads;
-    const p1 = byThreads[1].plain.time.median, pN = byThreads[o.threads].plain.time.median;
+    const p1 = byThreads[1].plain.time.median;
     const ratio = (m: string, t: number): number | undefined => byThreads[t][m] ? byThreads[t][m].time.median / byThreads[t].plain.time.median : undefined;
-    for (const t of [1, o.threads]) {
+    for (const t of o.threads) {
       const d = ratio('debugger', t);
       if (d !== undefined) figures.push({ name: `idle debugger overhead, ${w}, ${t} thr`, value: `${f2(d)}×`, target: '≤ 1.05×', met: d <= 1.05, data: byThreads[t].debugger });
       const p = ratio('pdb', t);
@@ -194,19 +195,16 @@ export async function main(argv: string[]): Promise<number> {
         const rss = byThreads[t].race.rss.median / byThreads[t].plain.rss.median;
         figures.push({ name: `ftpy race slowdown, ${w}, ${t} thr`, value: `${f2(r)}×  (peak RSS ${f2(rss)}×)`, target: '≤ 10×', met: r <= 10, data: byThreads[t].race });
       }
-    }
-    const plainSpeedup = p1 / pN;
-    if (byThreads[1].debugger && byThreads[o.threads].debugger) {
-      const kept = (byThreads[1].debugger.time.median / byThreads[o.threads].debugger.time.median) / plainSpeedup;
-      figures.push({ name: `scaling kept under debugger, ${w} (${o.threads} vs 1 thr)`, value: f2(kept), target: '≥ 0.95', met: kept >= 0.95, data: { plainSpeedup } });
-    }
-    if (byThreads[1].race && byThreads[o.threads].race) {
-      const kept = (byThreads[1].race.time.median / byThreads[o.threads].race.time.median) / plainSpeedup;
-      figures.push({ name: `scaling kept under ftpy race, ${w} (${o.threads} vs 1 thr)`, value: f2(kept), target: '≥ 0.95', met: kept >= 0.95, data: { plainSpeedup } });
-    }
-    if (byThreads[o.threads]['gil-on']) {
-      const g = byThreads[o.threads]['gil-on'].time.median / pN;
-      figures.push({ name: `GIL on vs off, ${w}, ${o.threads} thr (time ratio)`, value: `${f2(g)}×  (plain speedup ${f2(plainSpeedup)}×)`, data: byThreads[o.threads]['gil-on'] });
+      if (t === 1) continue;
+      const plainSpeedup = p1 / byThreads[t].plain.time.median;
+      figures.push({ name: `plain speedup, ${w}, ${t} vs 1 thr`, value: `${f2(plainSpeedup)}×`, data: byThreads[t].plain });
+      for (const [mode, label] of [['debugger', 'debugger'], ['race', 'ftpy race']] as const) {
+        if (!byThreads[1][mode] || !byThreads[t][mode]) continue;
+        const kept = (byThreads[1][mode].time.median / byThreads[t][mode].time.median) / plainSpeedup;
+        figures.push({ name: `scaling kept under ${label}, ${w}, ${t} vs 1 thr`, value: f2(kept), target: '≥ 0.95', met: kept >= 0.95, data: { plainSpeedup } });
+      }
+      const g = ratio('gil-on', t);
+      if (g !== undefined) figures.push({ name: `GIL on vs off, ${w}, ${t} thr (time ratio)`, value: `${f2(g)}×`, data: byThreads[t]['gil-on'] });
     }
   }
 

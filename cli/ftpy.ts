@@ -10,6 +10,7 @@
 import { doctorCommand } from './doctor';
 import { provisionCommand } from './provisionCommand';
 import { demoCommand } from './demo';
+import { raceCommand } from './race';
 import { FtpyError } from '../debug-adapter/interpreters';
 
 const USAGE = `usage: ftpy <command> [options]
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'doctor': return doctorCommand(rest);
     case 'provision': return provisionCommand(rest);
+    case 'race': return raceCommand(rest);
     case 'demo': return demoCommand(rest);
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(USAGE);
