@@ -1,0 +1,232 @@
+"""RaceSession: one run of a program under the race detector.
+
+Used by the CLI (``python -m ftpy_runtime.race``) and by the debugger when a launch asks
+for ``races: true``::
+
+    s = RaceSession(root_dirs=[program_dir], suppressions_path=None, on_report=callback)
+    s.install()
+    code = s.compile_main(path)       # the main script, instrumented, same filename/lines
+    exec(code, main_namespace)
+    reports = s.finish()              # flush what is left; every report, as JSON dicts
+
+Each report is passed to `on_report` as soon as it is found (from whichever thread
+flushed the log that revealed it), then again in the list `finish` returns.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import sys
+import threading
+from typing import Any, Callable, Optional, Sequence
+
+from . import hooks
+from .detector import WHOLE, Detector, RaceFound, _GlobalsToken, field_key_hash
+from .importhook import CodeCache, RaceFinder, Selector, default_cache_dir
+from .report import describe_key, frames
+from .sites import Site
+from .suppressions import Suppressions, line_ignored
+from .syncpatch import SyncPatcher
+from .threadlog import ThreadState
+
+Report = dict[str, Any]
+
+
+class RaceSession:
+    """The detector, its hooks and its patches, for one program run."""
+
+    def __init__(self, root_dirs: Sequence[str], suppressions_path: Optional[str] = None,
+                 on_report: Optional[Callable[[Report], None]] = None,
+                 include: Sequence[str] = (), exclude: Sequence[str] = (),
+                 cache_dir: Optional[str] = "default") -> None:
+        self.root_dirs = [os.path.abspath(d) for d in root_dirs]
+        self.suppressions = Suppressions.load(suppressions_path) if suppressions_path else Suppressions()
+        self.on_report = on_report
+        self.selector = Selector(self.root_dirs, include, exclude)
+        self.cache = CodeCache(default_cache_dir() if cache_dir == "default" else cache_dir)
+        self.finder = RaceFinder(self.selector, self.cache)
+        self.patcher = SyncPatcher(self)
+        self.detector = Detector(hooks._Active.sites, self._on_race)
+        self.reports: list[Report] = []
+        self._pairs: set[frozenset] = set()
+        self._report_lock = _thread.allocate_lock()
+        self._site_pairs: set[str] = set()
+        self.threads: dict[int, ThreadState] = {}
+        self._starting: dict[int, ThreadState] = {}
+        self._next_index = 2
+        self._index_lock = _thread.allocate_lock()
+        self.finished = False
+        self.installed = False
+        self.tl: Any = None
+        self.exit_hooks: list[Callable[[], None]] = []
+
+    # Lifecycle ------------------------------------------------------------------------
+    def install(self) -> None:
+        """Start observing: import hook, synchronisation patches, the main thread's log."""
+        if hooks._Active.session is not None and not hooks._Active.session.finished:
+            raise RuntimeError("another race session is already active in this process")
+        hooks._Active.session = self
+        main = threading.current_thread()
+        ts = ThreadState(self, 1, main.name, [0, 1], (), None)
+        self.threads[1] = ts
+        self._starting[_thread.get_ident()] = ts
+        self.tl = hooks.HookHolder()     # runs __init__ for this thread now: takes `ts`
+        hooks.tl = self.tl
+        self.patcher.install()
+        self.finder.install()
+        self.installed = True
+
+    def compile_main(self, path: str) -> Any:
+        """The instrumented code object of the main script (same filename and lines)."""
+        path = os.path.abspath(path)
+        with open(path, "rb") as f:
+            source = f.read()
+        return self.cache.code_for(path, source)
+
+    def finish(self) -> list[Report]:
+        """Flush the calling thread's log (and any finished thread's), stop, return reports."""
+        if self.finished:
+            return list(self.reports)
+        ts = self.current()
+        if ts is not None:
+            ts.flush()
+        self.finished = True
+        self.finder.uninstall()
+        self.patcher.uninstall()
+        return list(self.reports)
+
+    def before_os_exit(self, code: int) -> int:
+        """os._exit is about to end the process: report what we have and run exit hooks."""
+        self.finish()
+        for h in self.exit_hooks:
+            try:
+                h()
+            except Exception:  # pragma: no cover - never block the exit
+                pass
+        if self.reports and getattr(self, "exit_code_on_race", None) is not None:
+            return int(self.exit_code_on_race)  # type: ignore[attr-defined]
+        return code
+
+    # Threads ---------------------------------------------------------------------------
+    def current(self) -> Optional[ThreadState]:
+        if self.finished:
+            return None
+        return self.tl.ts
+
+    def new_thread_index(self) -> int:
+        with self._index_lock:
+            idx = self._next_index
+            self._next_index += 1
+            return idx
+
+    def thread_state(self) -> ThreadState:
+        """The calling thread's state (made now for threads we did not see start)."""
+        ident = _thread.get_ident()
+        ts = self._starting.pop(ident, None)
+        if ts is None:
+            idx = self.new_thread_index()
+            ts = ThreadState(self, idx, threading.current_thread().name, [], (), None)
+            self.threads[idx] = ts
+        return ts
+
+    def begin_thread(self, thread: threading.Thread, init: tuple) -> None:
+        idx, snap, created_at, parent = init
+        ts = ThreadState(self, idx, thread.name, snap, created_at, parent)
+        self.threads[idx] = ts
+        self._starting[_thread.get_ident()] = ts
+
+    def end_thread(self, thread: threading.Thread) -> None:
+        ts = self.current()
+        if ts is None:
+            return
+        thread.__dict__["_ftpy_final"] = ts.release()
+        ts.name = thread.name
+        ts.flush()
+
+    def process_log(self, ts: ThreadState, buf: Any, keep: list[Any]) -> None:
+        if not self.finished:
+            self.detector.process(ts, buf, keep)
+
+    # Reports ---------------------------------------------------------------------------
+    def _stack(self, entry: tuple) -> list[dict[str, Any]]:
+        site: Optional[Site] = self.detector.sites.get(entry[2])
+        top = None
+        if site is not None:
+            top = {"function": site.function, "file": site.file, "line": site.line}
+        return frames(entry[3], top)
+
+    def _thread_json(self, idx: int) -> dict[str, Any]:
+        ts = self.threads.get(idx)
+        return {"id": idx, "name": ts.name if ts else f"T{idx}"}
+
+    def _on_race(self, found: RaceFound) -> None:
+        # The same pair of sites is found again and again (by every thread pair, on every
+        # object); stop those early.  The key is an interned str, immortal on 3.13t, so the
+        # set lookup is cheap from any thread (keys owned by another thread are not).
+        a, b = found.cur[2], found.prev[2]
+        key = sys.intern(f"{a}:{b}" if a <= b else f"{b}:{a}")
+        if key in self._site_pairs:
+            return
+        with self._report_lock:      # shards find races in parallel
+            if key in self._site_pairs:
+                return
+            self._site_pairs.add(key)
+            self._report(found)
+
+    def _report(self, found: RaceFound) -> None:
+        cur_site = self.detector.sites.get(found.cur[2])
+        prev_site = self.detector.sites.get(found.prev[2])
+        if cur_site is None or prev_site is None:
+            return
+        pair = frozenset({(cur_site.file, cur_site.line), (prev_site.file, prev_site.line)})
+        if pair in self._pairs:
+            return
+        self._pairs.add(pair)
+        cur_stack = self._stack(found.cur)
+        prev_stack = self._stack(found.prev)
+        if line_ignored(cur_site.file, cur_site.line) or line_ignored(prev_site.file, prev_site.line):
+            return
+        if self.suppressions.suppresses([cur_stack, prev_stack]):
+            return
+        obj, field = found.obj, found.field
+        if isinstance(obj, _GlobalsToken):
+            obj_name, field_name = f"module {obj.module_name}", str(field)
+            desc = f"global {field_name!r} of module {obj.module_name!r}"
+        elif type(obj) is object:
+            obj_name, field_name = f"closure of {prev_site.function}", str(field)
+            desc = f"variable {field_name!r} of the closure of {prev_site.function}"
+        else:
+            obj_name = f"class {obj.__qualname__}" if isinstance(obj, type) else type(obj).__name__
+            kind_word = "class" if isinstance(obj, type) else "object"
+            if field == WHOLE:
+                field_name = "[*]"
+                desc = f"the contents of {type(obj).__name__} object"
+            elif field_key_hash(field) is not None:
+                field_name = describe_key(obj, field_key_hash(field))
+                desc = f"item {field_name} of {obj_name} {kind_word}"
+            else:
+                field_name = str(field)
+                desc = f"attribute {field_name!r} of {obj_name}" + ("" if isinstance(obj, type) else " object")
+        cur_t, prev_t = found.cur[4], found.prev[4]
+        threads = []
+        for idx in sorted({cur_t, prev_t}):
+            ts = self.threads.get(idx)
+            threads.append({"id": idx, "name": ts.name if ts else f"T{idx}",
+                            "createdAt": frames(ts.created_at) if ts else []})
+        report: Report = {
+            "kind": "data-race",
+            "location": {"object": obj_name, "field": field_name, "address": hex(id(obj)),
+                         "description": desc},
+            "current": {"access": "write" if found.cur_write else "read",
+                        "thread": self._thread_json(cur_t), "stack": cur_stack},
+            "previous": {"access": "write" if found.prev_write else "read",
+                         "thread": self._thread_json(prev_t), "stack": prev_stack},
+            "threads": threads,
+        }
+        self.reports.append(report)
+        if self.on_report is not None:
+            try:
+                self.on_report(report)
+            except Exception:  # pragma: no cover - a callback must not break the program
+                pass

@@ -1,0 +1,311 @@
+"""Happens-before edges from the threading, queue and concurrent.futures primitives.
+
+Only a few primitives need hooks of their own; the rest are built from them:
+
+* ``threading.Lock`` and ``threading.RLock`` are replaced by thin wrappers that publish the
+  releasing thread's vector clock and join it on acquire.  Condition, Semaphore,
+  BoundedSemaphore, Barrier, Event's wait, queue.Queue / LifoQueue / PriorityQueue and
+  concurrent.futures.Future are all made of these locks, so they get their edges for free.
+* ``Thread.start`` (parent → child), thread exit → ``join`` / ``is_alive() == False``.
+  Timer and the executors' workers are Threads.
+* ``Event.set`` → ``Event.is_set() is True`` / ``wait()`` returning True (is_set takes no lock).
+* ``queue.SimpleQueue`` (C, lock-free): ``put`` → ``get``; the thread-pool executor hands
+  work to its workers through one.
+* ``os._exit`` flushes the logs and the reports before the process goes.
+
+Everything here runs at synchronisation, never on the per-access hot path.
+"""
+
+from __future__ import annotations
+
+import _queue
+import _thread
+import os
+import queue
+import threading
+from array import array
+from typing import Any, Callable, Optional
+
+from .threadlog import ThreadState, capture_stack
+from .vectorclock import vc_join
+
+Current = Callable[[], Optional[ThreadState]]
+
+
+def _make_lock_class(current: Current, alloc: Callable[[], Any]) -> type:
+    class Lock:
+        """A threading.Lock that the race detector can see (same behaviour)."""
+
+        __slots__ = ("_ftpy_lock", "_ftpy_vc", "__weakref__")
+
+        def __init__(self) -> None:
+            self._ftpy_lock = alloc()
+            self._ftpy_vc: Optional[tuple] = None
+
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            ok = self._ftpy_lock.acquire(blocking, timeout)
+            if ok and self._ftpy_vc is not None:
+                ts = current()
+                if ts is not None:
+                    ts.acquire(self._ftpy_vc)
+            return ok
+
+        acquire_lock = acquire
+
+        def __enter__(self) -> bool:
+            return self.acquire()
+
+        def release(self) -> None:
+            ts = current()
+            if ts is not None and self._ftpy_lock.locked():
+                self._ftpy_vc = ts.release()
+            self._ftpy_lock.release()
+
+        release_lock = release
+
+        def __exit__(self, *exc: Any) -> None:
+            self.release()
+
+        def locked(self) -> bool:
+            return self._ftpy_lock.locked()
+
+        locked_lock = locked
+
+        def _is_owned(self) -> bool:  # for Condition; must not add edges
+            if self._ftpy_lock.acquire(False):
+                self._ftpy_lock.release()
+                return False
+            return True
+
+        def _at_fork_reinit(self) -> None:
+            self._ftpy_lock._at_fork_reinit()
+            self._ftpy_vc = None
+
+        def __repr__(self) -> str:
+            return repr(self._ftpy_lock)
+
+    return Lock
+
+
+def _make_rlock_class(current: Current, make: Callable[[], Any]) -> type:
+    class RLock:
+        """A threading.RLock that the race detector can see (same behaviour)."""
+
+        __slots__ = ("_ftpy_lock", "_ftpy_vc", "__weakref__")
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._ftpy_lock = make()
+            self._ftpy_vc: Optional[tuple] = None
+
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            ok = self._ftpy_lock.acquire(blocking, timeout)
+            if ok and self._ftpy_vc is not None:
+                ts = current()
+                if ts is not None:
+                    ts.acquire(self._ftpy_vc)
+            return ok
+
+        def __enter__(self) -> bool:
+            return self.acquire()
+
+        def release(self) -> None:
+            ts = current()
+            if ts is not None and self._ftpy_lock._is_owned():
+                self._ftpy_vc = ts.release()
+            self._ftpy_lock.release()
+
+        def __exit__(self, *exc: Any) -> None:
+            self.release()
+
+        def _is_owned(self) -> bool:
+            return self._ftpy_lock._is_owned()
+
+        def _release_save(self) -> Any:
+            ts = current()
+            if ts is not None:
+                self._ftpy_vc = ts.release()
+            return self._ftpy_lock._release_save()
+
+        def _acquire_restore(self, state: Any) -> None:
+            self._ftpy_lock._acquire_restore(state)
+            if self._ftpy_vc is not None:
+                ts = current()
+                if ts is not None:
+                    ts.acquire(self._ftpy_vc)
+
+        def _recursion_count(self) -> int:
+            return self._ftpy_lock._recursion_count()
+
+        def _at_fork_reinit(self) -> None:
+            self._ftpy_lock._at_fork_reinit()
+            self._ftpy_vc = None
+
+        def __repr__(self) -> str:
+            return repr(self._ftpy_lock)
+
+    return RLock
+
+
+class SyncPatcher:
+    """Installs and removes the hooks above for one session."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.saved: list[tuple[Any, str, Any]] = []
+        self.mu = _thread.allocate_lock()   # guards clocks that several threads publish into
+
+    def _patch(self, owner: Any, name: str, value: Any) -> None:
+        self.saved.append((owner, name, owner.__dict__.get(name, getattr(owner, name, None))))
+        setattr(owner, name, value)
+
+    def uninstall(self) -> None:
+        for owner, name, value in reversed(self.saved):
+            try:
+                setattr(owner, name, value)
+            except (AttributeError, TypeError):  # pragma: no cover
+                pass
+        self.saved.clear()
+
+    def publish(self, obj: Any, snap: tuple) -> None:
+        """Join `snap` into the clock stored on `obj` (several publishers)."""
+        with self.mu:
+            old = getattr(obj, "_ftpy_vc", None)
+            obj._ftpy_vc = array("q", vc_join(old, snap)) if old else snap
+
+    def install(self) -> None:
+        session = self.session
+        current: Current = session.current
+        publish = self.publish
+
+        self._patch(threading, "Lock", _make_lock_class(current, _thread.allocate_lock))
+        self._patch(threading, "RLock", _make_rlock_class(current, _thread.RLock))
+
+        # Threads ----------------------------------------------------------------------
+        Thread = threading.Thread
+        orig_start = Thread.start
+        orig_boot = Thread._bootstrap_inner   # type: ignore[attr-defined]
+        orig_join = Thread.join
+        orig_alive = Thread.is_alive
+
+        def start(self: threading.Thread) -> None:
+            ts = current()
+            if ts is not None and "_ftpy_init" not in self.__dict__:
+                idx = session.new_thread_index()
+                snap = ts.release()
+                self.__dict__["_ftpy_init"] = (idx, snap, capture_stack(1), ts.idx)
+                ts.flush()
+            orig_start(self)
+
+        def _bootstrap_inner(self: threading.Thread) -> None:
+            init = self.__dict__.get("_ftpy_init")
+            if init is not None:
+                session.begin_thread(self, init)
+            try:
+                orig_boot(self)
+            finally:
+                if init is not None:
+                    session.end_thread(self)
+
+        def _joined(self: threading.Thread) -> None:
+            final = self.__dict__.get("_ftpy_final")
+            if final is not None:
+                ts = current()
+                if ts is not None:
+                    ts.acquire(final)
+
+        def join(self: threading.Thread, timeout: Optional[float] = None) -> None:
+            orig_join(self, timeout)
+            if not orig_alive(self):
+                _joined(self)
+                ts = current()
+                if ts is not None:
+                    ts.flush()
+
+        def is_alive(self: threading.Thread) -> bool:
+            alive = orig_alive(self)
+            if not alive and self._started.is_set():   # type: ignore[attr-defined]
+                _joined(self)
+            return alive
+
+        for name, fn in (("start", start), ("_bootstrap_inner", _bootstrap_inner),
+                         ("join", join), ("is_alive", is_alive)):
+            fn.__name__ = name
+            fn.__qualname__ = f"Thread.{name}"
+            self._patch(Thread, name, fn)
+
+        # Event.is_set / wait ------------------------------------------------------------
+        Event = threading.Event
+        orig_set = Event.set
+        orig_is_set = Event.is_set
+        orig_wait = Event.wait
+
+        def ev_set(self: threading.Event) -> None:
+            ts = current()
+            if ts is not None:
+                publish(self, ts.release())
+            orig_set(self)
+
+        def ev_is_set(self: threading.Event) -> bool:
+            r = orig_is_set(self)
+            if r:
+                vc = getattr(self, "_ftpy_vc", None)
+                if vc:
+                    ts = current()
+                    if ts is not None:
+                        ts.acquire(vc)
+            return r
+
+        def ev_wait(self: threading.Event, timeout: Optional[float] = None) -> bool:
+            r = orig_wait(self, timeout)
+            if r:
+                vc = getattr(self, "_ftpy_vc", None)
+                if vc:
+                    ts = current()
+                    if ts is not None:
+                        ts.acquire(vc)
+            return r
+
+        for name, fn in (("set", ev_set), ("is_set", ev_is_set), ("wait", ev_wait)):
+            fn.__name__ = name
+            fn.__qualname__ = f"Event.{name}"
+            self._patch(Event, name, fn)
+        self._patch(Event, "isSet", ev_is_set)
+
+        # queue.SimpleQueue ---------------------------------------------------------------
+        class SimpleQueue(_queue.SimpleQueue):  # type: ignore[misc]
+            """queue.SimpleQueue with put → get edges for the race detector."""
+
+            def put(self, item: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+                ts = current()
+                if ts is not None:
+                    publish(self, ts.release())
+                super().put(item, block, timeout)
+
+            def put_nowait(self, item: Any) -> None:
+                self.put(item, False)
+
+            def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
+                item = super().get(block, timeout)
+                vc = getattr(self, "_ftpy_vc", None)
+                if vc:
+                    ts = current()
+                    if ts is not None:
+                        ts.acquire(vc)
+                return item
+
+            def get_nowait(self) -> Any:
+                return self.get(False)
+
+        SimpleQueue.__module__ = "queue"
+        self._patch(queue, "SimpleQueue", SimpleQueue)
+
+        # os._exit ------------------------------------------------------------------------
+        orig_exit = os._exit
+
+        def _exit(code: int) -> None:
+            try:
+                code = session.before_os_exit(code)
+            finally:
+                orig_exit(code)
+
+        self._patch(os, "_exit", _exit)

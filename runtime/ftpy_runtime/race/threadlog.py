@@ -1,0 +1,195 @@
+"""Per-thread access logs: the detector's hot path.
+
+Each thread that runs instrumented code gets a `ThreadState` and two closures over it,
+the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints to the
+thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
+the thread's own list, which keeps it alive, so its id cannot be reused, until the
+detector has looked at it.  Nothing shared is touched and nothing GC-tracked is allocated,
+so threads never contend on the detector (see DESIGN.md, "Contention trap").
+
+Synchronisation goes into the same log: when the thread's vector clock changes, a SYNC
+record carries the new clock.  The first access at each site also logs a STACK record with
+the call stack, so reports can show where the access came from without walking the stack
+on every access.
+
+When the log reaches `LOG_LIMIT` entries (and at thread exit, join, start and program
+end) the owning thread hands it to the detector.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import sys
+import time
+from array import array
+from typing import Any, Callable, Optional
+
+from .sites import NOKEY, STACK, SYNC
+from .vectorclock import vc_join
+
+LOG_LIMIT = 4096            # objects per log before a flush
+FLUSH_INTERVAL = 0.5        # seconds a log may wait at synchronisation points
+STACK_DEPTH = 24
+
+_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_THREADING_FILE = os.path.abspath(getattr(sys.modules.get("threading"), "__file__", "") or "")
+
+Frames = tuple  # tuple of (file, function, line), innermost first
+
+
+def capture_stack(skip: int) -> Frames:
+    """The calling thread's Python stack, innermost first, without the detector's frames."""
+    try:
+        f = sys._getframe(skip + 1)
+    except ValueError:
+        return ()
+    out = []
+    while f is not None and len(out) < STACK_DEPTH:
+        code = f.f_code
+        fn = code.co_filename
+        if not fn.startswith(_RUNTIME_DIR) and fn != _THREADING_FILE and fn != "<frozen runpy>":
+            out.append((fn, getattr(code, "co_qualname", code.co_name), f.f_lineno))
+        f = f.f_back
+    return tuple(out)
+
+
+class ThreadState:
+    """One thread as the detector sees it: its number, clock, log and hooks."""
+
+    def __init__(self, session: Any, idx: int, name: str, vc: list[int],
+                 created_at: Frames, parent: Optional[int]) -> None:
+        self.session = session
+        self.idx = idx                  # T-number; 1 is the main thread
+        self.name = name
+        self.created_at = created_at
+        self.parent = parent
+        # Clocks are array('q'): copying one allocates nothing the cyclic GC tracks, so
+        # synchronisation does not bring on collections (a full-heap scan on 3.13t).
+        clock = array("q", vc)
+        if len(clock) <= idx:
+            clock.extend([0] * (idx + 1 - len(clock)))
+        clock[idx] = max(clock[idx], 1)
+        self.vc = clock                 # owned by this thread; snapshots go to the log
+        self.final: Optional[Any] = None
+        self.published: Optional[Any] = None   # the clock this thread last released
+        self.flushing = False
+        self.syncs_since_check = 0
+        self.last_flush = time.monotonic()
+        # Detector-side view, touched only by this thread's flushes.
+        self.det_vc: Any = clock[:]
+        self.det_stacks: dict[int, Frames] = {}
+        self.det_sites: dict[int, Any] = {}
+        self.det_objs: dict[int, Any] = {}
+        self.buf = array("q")
+        self.keep: list[Any] = []
+        self.last: dict[int, Any] = {}
+        self.hook_a, self.hook_k = self._make_hooks()
+
+    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        bapp = self.buf.append
+        kapp = self.keep.append
+        keep = self.keep
+        # `last` remembers, for this epoch, which object each (site, key) last logged, so a
+        # loop that touches the same field again logs it once.  The key mixes id(obj) into
+        # the site id; the `is` test makes a hit exact for unkeyed sites.
+        last: dict[int, Any] = self.last
+        last_get = last.get
+        seen: set[int] = set()
+        sadd = seen.add
+        limit = LOG_LIMIT
+        flush = self.flush
+        sample = self._sample
+
+        def a(obj: Any, site: int) -> Any:
+            k = id(obj) ^ site
+            if last_get(k) is obj:
+                return obj
+            last[k] = obj
+            if site not in seen:
+                sadd(site)
+                sample(site)
+            bapp(site)
+            bapp(-1)
+            kapp(obj)
+            if len(keep) >= limit:
+                flush()
+            return obj
+
+        def k(obj: Any, site: int, key: Any) -> Any:
+            try:
+                h = hash(key)
+            except Exception:
+                h = -1
+            lk = id(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
+            if last_get(lk) is obj:
+                return obj
+            last[lk] = obj
+            if site not in seen:
+                sadd(site)
+                sample(site)
+            bapp(site)
+            bapp(h)
+            kapp(obj)
+            if len(keep) >= limit:
+                flush()
+            return obj
+
+        return a, k
+
+    def _sample(self, site: int) -> None:
+        stack = capture_stack(2)
+        self.buf.append(STACK)
+        self.buf.append(site)
+        self.keep.append(stack)
+
+    # Synchronisation (always called on this thread) ----------------------------------
+    def _log_vc(self) -> None:
+        self.last.clear()
+        self.buf.append(SYNC)
+        self.buf.append(NOKEY)
+        self.keep.append(self.vc[:])
+        if len(self.keep) >= LOG_LIMIT:
+            self.flush()
+        else:
+            # Reports should stream while the program runs, not only when logs fill up:
+            # every so many synchronisations, hand over a log that has waited long enough.
+            self.syncs_since_check += 1
+            if self.syncs_since_check >= 256:
+                self.syncs_since_check = 0
+                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+                    self.flush()
+
+    def release(self) -> Any:
+        """The clock to publish at a release; advances this thread's epoch."""
+        snap = self.vc[:]
+        self.vc[self.idx] += 1
+        self._log_vc()
+        self.published = snap
+        return snap
+
+    def acquire(self, other: Optional[Any]) -> None:
+        """Join a published clock into this thread's clock."""
+        if not other or other is self.published:   # our own last release: nothing new
+            return
+        vc = self.vc
+        if len(other) <= len(vc) and all(map(operator.le, other, vc)):
+            return
+        self.vc = array("q", vc_join(vc, other))
+        self._log_vc()
+
+    # Handing the log to the detector --------------------------------------------------
+    def flush(self) -> None:
+        if self.flushing or not self.keep:
+            return
+        self.flushing = True
+        self.last_flush = time.monotonic()
+        try:
+            buf = self.buf[:]
+            keep = self.keep[:]
+            del self.buf[:]
+            self.keep.clear()
+            self.last.clear()
+            self.session.process_log(self, buf, keep)
+        finally:
+            self.flushing = False

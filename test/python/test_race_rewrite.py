@@ -1,0 +1,135 @@
+"""The rewriter keeps behaviour and line numbers; RaceSession's API end to end."""
+
+import dis
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+from ftpy_runtime.race.rewrite import rewrite_source
+
+SOURCE = textwrap.dedent('''\
+    """doc"""
+    from __future__ import annotations
+    import os
+    total = 0
+    total = 1
+
+    class C:
+        attr = 1
+        def m(self, d, k):
+            self.x = d.get(k, 0) + 1
+            d[k] = self.x
+            del d[k]
+            return [v for v in d] + list(d) + sorted(d.items())
+
+    def gen(items):
+        for i in items:
+            yield i.real
+
+    def closure():
+        n = 0
+        def inc():
+            nonlocal n
+            n += 1
+            return n
+        return inc
+
+    def uses_global():
+        global total
+        total += 1
+        return total, os.sep, (lambda q: q[0])([5]), 3 in {3: 4}
+''')
+
+
+class RewriteTest(unittest.TestCase):
+    def compile(self, src=SOURCE, path="/tmp/ftpy_rewrite_case.py"):
+        code = rewrite_source(src, path)
+        self.assertIsNotNone(code)
+        return code
+
+    def test_instrumented_code_behaves_like_the_original(self):
+        plain_ns, inst_ns = {}, {}
+        exec(compile(SOURCE, "/tmp/ftpy_rewrite_case.py", "exec"), plain_ns)
+        exec(self.compile(), inst_ns)
+        for ns in (plain_ns, inst_ns):
+            c = ns["C"]()
+            d = {"a": 1, "b": 2}
+            ns["result"] = (c.m(d, "z"), list(ns["gen"]([1, 2.5])), ns["closure"]()(), ns["uses_global"]())
+        self.assertEqual(plain_ns["result"], inst_ns["result"])
+        self.assertIn("_ftpy_tl", inst_ns)
+
+    def test_line_numbers_are_preserved(self):
+        def lines(code):
+            out = set()
+            stack = [code]
+            while stack:
+                co = stack.pop()
+                out |= {ln for _, _, ln in co.co_lines() if ln}
+                stack.extend(c for c in co.co_consts if hasattr(c, "co_lines"))
+            return out
+        plain = lines(compile(SOURCE, "x.py", "exec"))
+        inst = lines(self.compile(path="x.py"))
+        self.assertEqual(inst - plain, set(), "instrumentation must not invent new line numbers")
+
+    def test_syntax_error_gives_none_so_caller_compiles_plainly(self):
+        self.assertIsNone(rewrite_source("def broken(:\n", "/tmp/x.py"))
+
+    def test_hooks_are_reached_through_locals_in_plain_functions(self):
+        code = self.compile()
+        m = next(c for c in next(c for c in code.co_consts if getattr(c, "co_name", "") == "C").co_consts
+                 if getattr(c, "co_name", "") == "m")
+        globals_loaded = {i.argval for i in dis.get_instructions(m) if i.opname == "LOAD_GLOBAL"}
+        self.assertIn("_ftpy_tl", globals_loaded)  # once, in the prologue
+        loads = [i for i in dis.get_instructions(m) if i.opname in ("LOAD_GLOBAL",) and i.argval == "_ftpy_tl"]
+        self.assertEqual(len(loads), 1)
+
+
+class RaceSessionApiTest(unittest.TestCase):
+    """RaceSession as the debugger uses it, in a child interpreter (it patches threading)."""
+
+    def test_install_compile_main_finish(self):
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "prog.py")
+            with open(prog, "w") as f:
+                f.write(textwrap.dedent('''\
+                    import threading
+                    class Box:
+                        v = 0
+                    b = Box()
+                    def bump():
+                        b.v += 1
+                    ts = [threading.Thread(target=bump) for _ in range(2)]
+                    for t in ts: t.start()
+                    for t in ts: t.join()
+                '''))
+            driver = textwrap.dedent(f'''\
+                import json, sys
+                from ftpy_runtime.race import RaceSession
+                seen = []
+                s = RaceSession(root_dirs=[{d!r}], suppressions_path=None, on_report=seen.append,
+                                cache_dir=None)
+                s.install()
+                code = s.compile_main({prog!r})
+                assert code.co_filename == {prog!r}, code.co_filename
+                exec(code, {{"__name__": "__main__", "__file__": {prog!r}}})
+                reports = s.finish()
+                print(json.dumps({{"streamed": len(seen), "reports": reports}}))
+            ''')
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+            out = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, env=env, timeout=120)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            data = json.loads(out.stdout.strip().splitlines()[-1])
+            self.assertEqual(data["streamed"], 1)
+            (r,) = data["reports"]
+            self.assertEqual(r["location"]["field"], "v")
+            self.assertEqual(r["current"]["stack"][0]["file"], prog)
+            self.assertEqual(r["current"]["stack"][0]["line"], 6)
+            self.assertEqual({r["current"]["access"], r["previous"]["access"]} <= {"read", "write"}, True)
+
+
+if __name__ == "__main__":
+    unittest.main()
