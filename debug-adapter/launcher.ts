@@ -1,0 +1,67 @@
+/**
+ * Starting the debuggee: the command line, the environment (PYTHONPATH for the runtime, the
+ * session secret, PYTHON_GIL), and the child process or terminal that runs it.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { delimiter } from 'node:path';
+import { constants } from 'node:os';
+import { runtimeDir } from './interpreters';
+import { TOKEN_ENV } from './protocol';
+import { LaunchConfig } from './launchConfig';
+
+export interface DebuggeeCommand {
+  python: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Only the variables we add or change (for a terminal, which starts from its own environment). */
+  envDelta: Record<string, string | null>;
+}
+
+export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number, token: string): DebuggeeCommand {
+  const args = ['-m', 'ftpy_runtime', '--connect', `127.0.0.1:${port}`];
+  if (cfg.stopOnEntry) args.push('--stop-on-entry');
+  if (cfg.races) args.push('--races');
+  if (cfg.raceSuppressions) args.push('--race-suppressions', cfg.raceSuppressions);
+  if (cfg.module) args.push('--module', cfg.module, '--', ...cfg.args);
+  else args.push('--', cfg.program as string, ...cfg.args);
+
+  const delta: Record<string, string | null> = { ...cfg.env };
+  const base = { ...process.env, ...Object.fromEntries(Object.entries(cfg.env).filter(([, v]) => v !== null)) } as Record<string, string | undefined>;
+  for (const [k, v] of Object.entries(cfg.env)) if (v === null) delete base[k];
+  const userPath = base.PYTHONPATH;
+  delta.PYTHONPATH = userPath ? `${runtimeDir()}${delimiter}${userPath}` : runtimeDir();
+  delta[TOKEN_ENV] = token;
+  delta.PYTHONUNBUFFERED = '1';
+  if (cfg.gil === 'off') delta.PYTHON_GIL = '0';
+  else if (cfg.gil === 'on') delta.PYTHON_GIL = '1';
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...base, ...delta })) if (typeof v === 'string') env[k] = v;
+  return { python, args, cwd: cfg.cwd, env, envDelta: delta };
+}
+
+/** Spawn the debuggee with pipes, in its own process group so it can be ended with everything it started. */
+export function spawnDebuggee(cmd: DebuggeeCommand): ChildProcess {
+  return spawn(cmd.python, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+}
+
+/** Kill a process group (or just the process if it has none), ignoring "already gone". */
+export function killTree(pid: number, signal: NodeJS.Signals): void {
+  try { process.kill(-pid, signal); return; } catch { /* not a group leader, or gone */ }
+  try { process.kill(pid, signal); } catch { /* gone */ }
+}
+
+/** "SIGSEGV" -> 139, the shell's convention for a death by signal. */
+export function exitCodeForSignal(signal: NodeJS.Signals): number {
+  const n = (constants.signals as Record<string, number>)[signal];
+  return 128 + (n ?? 0);
+}
+
+const SIGNAL_WORDS: Record<string, string> = {
+  SIGSEGV: 'segmentation fault', SIGABRT: 'aborted', SIGBUS: 'bus error', SIGILL: 'illegal instruction',
+  SIGFPE: 'floating-point exception', SIGKILL: 'killed', SIGTERM: 'terminated',
+};
+
+export function describeSignal(signal: NodeJS.Signals): string {
+  return SIGNAL_WORDS[signal] ? `${signal}, ${SIGNAL_WORDS[signal]}` : signal;
+}

@@ -1,0 +1,310 @@
+"""The agent: the runtime's one thread that talks to the debug adapter.
+
+It reads requests, answers them, and forwards events from the debugger.  It is never traced (its
+code is the runtime's own, which the backends skip) and never runs user code itself: anything
+that might call a ``__repr__`` goes to a parked user thread with a timeout.  It never holds a lock
+while it waits on the socket.
+
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import socket
+import sys
+import threading
+import traceback
+from typing import Any, Callable
+
+from ftpy_runtime import evaluate, inspector, protocol, variables
+from ftpy_runtime.connection import Connection, accept_authenticated, log
+from ftpy_runtime.debugger import Debugger
+from ftpy_runtime.stop_the_world import EvalTimeout, ThreadState
+from ftpy_runtime.variables import Handles, Scope
+
+Result = tuple[dict[str, Any], Callable[[], None] | None]
+
+
+class Flag:
+    """A one-way event on a raw ``_thread`` lock (the race detector patches threading.Event)."""
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+        self._set = False
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            try:
+                self._lock.release()
+            except RuntimeError:
+                pass
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self) -> None:
+        with self._lock:
+            pass
+
+
+class RequestError(Exception):
+    """A request the runtime cannot honour; the message goes to the user."""
+
+
+class Agent:
+    def __init__(self, conn: Connection | None, server: socket.socket | None = None, token: str = "",
+                 terminate_on_disconnect: bool = True) -> None:
+        self.conn = conn
+        self.server = server
+        self.token = token
+        self.terminate_on_disconnect = terminate_on_disconnect
+        self.handles = Handles()
+        self.debugger = Debugger(self.send_event, self.handles.clear)
+        self.configured = Flag()
+        self.process_info: dict[str, Any] = {}
+        self._reader = threading.Thread(target=self._serve_forever, name="ftpy-agent", daemon=True)
+
+    def start(self) -> None:
+        main = threading.main_thread()
+        self.debugger.world.state_for(main.ident or 0, main)  # the main thread is thread 1
+        self.debugger.install()
+        self._reader.start()
+        self.debugger.world.internal_idents.add(self._reader.ident or 0)
+
+    def send_event(self, event: str, body: dict[str, Any]) -> None:
+        conn = self.conn
+        if conn is not None:
+            conn.send({"type": "event", "event": event, "body": body})
+
+    # The loop.
+
+    def _serve_forever(self) -> None:
+        while True:
+            if self.conn is None:
+                if self.server is None:
+                    return
+                try:
+                    self.conn = accept_authenticated(self.server, self.token)
+                except OSError:
+                    return
+                if self.process_info:
+                    self.send_event("process", self.process_info)
+            conn = self.conn
+            for message in conn.messages():
+                if message.get("type") == "request":
+                    self._handle(conn, message)
+            # The adapter went away.
+            conn.close()
+            self.conn = None
+            if self.terminate_on_disconnect:
+                log("the debug adapter went away; ending the program")
+                os._exit(1)
+            self.debugger.uninstall()
+            self.configured.set()
+
+    def _handle(self, conn: Connection, message: dict[str, Any]) -> None:
+        command = message.get("command")
+        seq = message.get("seq")
+        args = message.get("arguments") or {}
+        reply: dict[str, Any] = {"type": "response", "request_seq": seq, "command": command}
+        after: Callable[[], None] | None = None
+        try:
+            if command not in protocol.COMMANDS or not isinstance(args, dict):
+                raise RequestError(f"unknown request {command!r}")
+            body, after = getattr(self, "_" + str(command))(args)
+            reply.update(success=True, body=body)
+        except (RequestError, EvalTimeout) as exc:
+            reply.update(success=False, message=str(exc))
+        except Exception as exc:  # user code raised, or a bad argument: report, never die
+            reply.update(success=False, message=f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+        if after is not None:
+            after()
+
+    # Helpers.
+
+    def _thread(self, args: dict[str, Any]) -> ThreadState:
+        ts = self.debugger.world.by_id(int(args.get("threadId", 0)))
+        if ts is None:
+            raise RequestError(f"no thread with id {args.get('threadId')!r}")
+        return ts
+
+    def _stopped_thread(self, args: dict[str, Any]) -> ThreadState:
+        ts = self._thread(args)
+        if not ts.parked:
+            raise RequestError(f"thread {ts.name!r} is not stopped")
+        return ts
+
+    def _frame(self, args: dict[str, Any]) -> tuple[ThreadState | None, Any]:
+        fid = args.get("frameId")
+        if fid is None:
+            stop = self.debugger.world.current_stop
+            ts = stop.thread if stop is not None else None
+            return ts, ts.frame if ts is not None else None
+        found = self.handles.frame(int(fid))
+        if found is None:
+            raise RequestError(f"no frame with id {fid!r} (frames are valid only while stopped)")
+        return found[0], found[1]
+
+    def _require_stopped(self) -> None:
+        if not self.debugger.world.stop_requested:
+            raise RequestError("the program is running; pause it first")
+
+    def _run_user(self, ts: ThreadState | None, fn: Callable[[], Any]) -> Any:
+        self._require_stopped()
+        return self.debugger.world.run_on(ts, fn, evaluate.EVAL_TIMEOUT)
+
+    # Requests.
+
+    def _initialize(self, args: dict[str, Any]) -> Result:
+        self.debugger.just_my_code = bool(args.get("justMyCode", True))
+        self.debugger.world.enabled = True
+        return dict(self.process_info), None
+
+    def _setBreakpoints(self, args: dict[str, Any]) -> Result:
+        source = args.get("source") or {}
+        path = source.get("path")
+        if not isinstance(path, str):
+            raise RequestError("setBreakpoints needs source.path")
+        specs = [b for b in args.get("breakpoints") or [] if isinstance(b, dict)]
+        bps = self.debugger.breakpoints.set_file(path, specs)
+        return {"breakpoints": [bp.to_dap() for bp in bps]}, None
+
+    def _setFunctionBreakpoints(self, args: dict[str, Any]) -> Result:
+        specs = [b for b in args.get("breakpoints") or [] if isinstance(b, dict)]
+        fbps = self.debugger.breakpoints.set_functions(specs)
+        return {"breakpoints": [f.to_dap() for f in fbps]}, None
+
+    def _setExceptionBreakpoints(self, args: dict[str, Any]) -> Result:
+        filters = [f for f in args.get("filters") or [] if isinstance(f, str)]
+        self.debugger.set_exception_filters(filters)
+        return {"breakpoints": [{"verified": True} for _ in filters]}, None
+
+    def _configurationDone(self, args: dict[str, Any]) -> Result:
+        return {}, self.configured.set
+
+    def _continue(self, args: dict[str, Any]) -> Result:
+        return {"allThreadsContinued": True}, self.debugger.world.resume_all
+
+    def _pause(self, args: dict[str, Any]) -> Result:
+        return {}, self.debugger.pause
+
+    def _stepper(self, kind: str, args: dict[str, Any]) -> Result:
+        ts = self._stopped_thread(args)
+        single = bool(args.get("singleThread", False))
+        return {}, lambda: self.debugger.step(ts, kind, single)
+
+    def _next(self, args: dict[str, Any]) -> Result:
+        return self._stepper("over", args)
+
+    def _stepIn(self, args: dict[str, Any]) -> Result:
+        return self._stepper("in", args)
+
+    def _stepOut(self, args: dict[str, Any]) -> Result:
+        return self._stepper("out", args)
+
+    def _threads(self, args: dict[str, Any]) -> Result:
+        return inspector.threads(self.debugger.world), None
+
+    def _stackTrace(self, args: dict[str, Any]) -> Result:
+        ts = self._thread(args)
+        self._require_stopped()
+        body = inspector.stack_trace(self.debugger.world, self.handles, ts, int(args.get("startFrame") or 0),
+                                     int(args.get("levels") or 0), self.debugger.just_my_code)
+        return body, None
+
+    def _scopes(self, args: dict[str, Any]) -> Result:
+        _, frame = self._frame({"frameId": args.get("frameId")})
+        return inspector.scopes(self.handles, frame), None
+
+    def _variables(self, args: dict[str, Any]) -> Result:
+        item = self.handles.get(int(args.get("variablesReference", 0)))
+        if item is None:
+            raise RequestError("unknown variablesReference (references are valid only while stopped)")
+        owner = self._owner(item)
+        filter_ = args.get("filter") if args.get("filter") in ("indexed", "named") else None
+        start, count = int(args.get("start") or 0), int(args.get("count") or 0)
+        found = self._run_user(owner, lambda: variables.children(self.handles, item, filter_, start, count))
+        return {"variables": found}, None
+
+    def _owner(self, item: Any) -> ThreadState | None:
+        if isinstance(item, Scope):
+            for ts in self.debugger.world.parked.copy().values():
+                if ts.frame is not None:
+                    f = ts.frame
+                    while f is not None:
+                        if f is item.frame:
+                            return ts
+                        f = f.f_back
+        stop = self.debugger.world.current_stop
+        return stop.thread if stop is not None else None
+
+    def _setVariable(self, args: dict[str, Any]) -> Result:
+        item = self.handles.get(int(args.get("variablesReference", 0)))
+        if item is None:
+            raise RequestError("unknown variablesReference")
+        name, value = args.get("name"), args.get("value")
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise RequestError("setVariable needs a name and a value")
+        ts, frame = self._frame({"frameId": args.get("frameId")}) if args.get("frameId") is not None else (self._owner(item), None)
+        body = self._run_user(ts, lambda: evaluate.set_variable(self.handles, item, frame, name, value))
+        return body, None
+
+    def _evaluate(self, args: dict[str, Any]) -> Result:
+        expression = args.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise RequestError("nothing to evaluate")
+        ts, frame = self._frame(args)
+        context = str(args.get("context") or "repl")
+        body = self._run_user(ts, lambda: evaluate.evaluate(self.handles, frame, expression, context))
+        return body, None
+
+    def _completions(self, args: dict[str, Any]) -> Result:
+        ts, frame = self._frame(args)
+        text, column = str(args.get("text") or ""), int(args.get("column") or 1)
+        return self._run_user(ts, lambda: evaluate.completions(frame, text, column)), None
+
+    def _exceptionInfo(self, args: dict[str, Any]) -> Result:
+        ts = self._thread(args)
+        if ts.exception is None:
+            raise RequestError(f"thread {ts.name!r} did not stop on an exception")
+        return dict(ts.exception), None
+
+    def _disconnect(self, args: dict[str, Any]) -> Result:
+        if args.get("terminateDebuggee"):
+            def terminate() -> None:
+                if self.conn is not None:
+                    self.conn.drain(1.0)
+                os._exit(0)
+            return {}, terminate
+        def detach() -> None:
+            self.debugger.uninstall()
+            self.configured.set()
+        return {}, detach
+
+
+def describe_process(program: str | None) -> dict[str, Any]:
+    import sysconfig
+
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "pid": os.getpid(),
+        "executable": sys.executable,
+        "pythonVersion": sys.version.split()[0],
+        "freeThreaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "gilEnabled": bool(is_enabled()) if is_enabled is not None else True,
+        "program": program,
+    }
+
+
+def format_exception_without_runtime(exc: BaseException) -> str:
+    """A traceback as Python would print it, minus the runtime's own frames."""
+    from ftpy_runtime.user_code import is_internal
+
+    tb = exc.__traceback__
+    while tb is not None and is_internal(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))

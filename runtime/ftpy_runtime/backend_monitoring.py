@@ -1,0 +1,221 @@
+"""The tracing backend built on ``sys.monitoring`` (PEP 669, Python 3.12+).
+
+It costs nothing where nothing is watched: LINE events are switched on only for the code
+objects that hold a breakpoint (``set_local_events``), PY_START only for those that match a
+function breakpoint.  Global LINE and JUMP events are on only while the world is stopping,
+stopped or stepping; JUMP is there so a one-line ``while`` loop still reaches a callback.
+RAISE is global, and on only while the "raised" exception filter is.  (It fires in every frame
+an exception propagates into, so an exception raised in a library is seen in the user frame
+that called it; the debugger reports each exception once, in the first user frame.)
+
+Callbacks run with monitoring suspended for their thread, so user code that the debugger runs
+from inside one (conditions, logpoints, evaluations on a parked thread) is never traced.
+
+"""
+
+from __future__ import annotations
+
+import _thread
+import bisect
+import os
+import sys
+import threading
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ftpy_runtime.debugger import Debugger
+
+_HERE = os.path.dirname(__file__)
+_INTERNAL_PREFIXES = tuple({_HERE + os.sep, os.path.realpath(_HERE) + os.sep, "<frozen importlib"})
+
+
+_reported: list[str] = []
+
+
+def internal_error(exc: BaseException) -> None:
+    """Log a bug in the debugger's own callback (once per kind) instead of raising it in user code."""
+    key = f"{type(exc).__name__}: {exc}"
+    if key in _reported or len(_reported) > 20:
+        return
+    _reported.append(key)
+    import traceback
+
+    sys.__stderr__.write("ftpy: internal error in a tracing callback (please report):\n" + "".join(traceback.format_exception(exc)))
+
+
+def available() -> bool:
+    return hasattr(sys, "monitoring")
+
+
+class MonitoringBackend:
+    name = "sys.monitoring"
+
+    def __init__(self, debugger: "Debugger") -> None:
+        self._debugger = debugger
+        mon = sys.monitoring
+        self._mon = mon
+        self._events = mon.events
+        self._lock = _thread.allocate_lock()
+        self._local: dict[int, tuple[types.CodeType, int]] = {}
+        self._line_tables: dict[int, tuple[types.CodeType, list[int], list[int | None]]] = {}
+        self._global_lines = False
+        self._raises = False
+        self.tool = -1
+        for tool in (mon.DEBUGGER_ID, 1, 3, 4, 5):
+            if mon.get_tool(tool) is None:
+                mon.use_tool_id(tool, "ftpy")
+                self.tool = tool
+                break
+        if self.tool < 0:
+            raise RuntimeError("every sys.monitoring tool id is taken; is another debugger running?")
+
+    def install(self) -> None:
+        mon, ev, tool = self._mon, self._events, self.tool
+        mon.register_callback(tool, ev.LINE, self._make_line_callback())
+        mon.register_callback(tool, ev.JUMP, self._make_jump_callback())
+        mon.register_callback(tool, ev.PY_START, self._make_start_callback())
+        mon.register_callback(tool, ev.RAISE, self._make_raise_callback())
+
+    def uninstall(self) -> None:
+        mon, tool = self._mon, self.tool
+        with self._lock:
+            mon.set_events(tool, 0)
+            for code, _ in self._local.values():
+                mon.set_local_events(tool, code, 0)
+            self._local.clear()
+        for event in (self._events.LINE, self._events.JUMP, self._events.PY_START, self._events.RAISE):
+            mon.register_callback(tool, event, None)
+        mon.free_tool_id(tool)
+
+    # The callbacks.  Built as closures so the hot path reaches everything through cells.
+
+    def _make_line_callback(self) -> Any:
+        on_line = self._debugger.on_line
+        getframe = sys._getframe
+        DISABLE = self._mon.DISABLE
+        internal = _INTERNAL_PREFIXES
+
+        def line(code: types.CodeType, line: int) -> Any:
+            if code.co_filename.startswith(internal):
+                return DISABLE
+            try:
+                if on_line(getframe(1), line):
+                    return DISABLE  # no breakpoint here and nothing global: don't call back again
+            except Exception as exc:  # a debugger bug must never surface in the user's code
+                internal_error(exc)
+            return None
+
+        return line
+
+    def _make_jump_callback(self) -> Any:
+        on_line = self._debugger.on_line
+        on_jump = self._debugger.on_jump
+        line_at = self._line_at
+        getframe = sys._getframe
+        DISABLE = self._mon.DISABLE
+        internal = _INTERNAL_PREFIXES
+
+        def jump(code: types.CodeType, src: int, dest: int) -> Any:
+            if code.co_filename.startswith(internal):
+                return DISABLE
+            frame = getframe(1)
+            try:
+                if dest < src:
+                    # A loop that stays on one line never starts a "new" line, so LINE is silent:
+                    # treat the backward jump as reaching the line again (as settrace does).
+                    line = line_at(code, dest)
+                    if line is not None and line == frame.f_lineno:
+                        return DISABLE if on_line(frame, line) else None
+                return DISABLE if on_jump(frame) else None
+            except Exception as exc:
+                internal_error(exc)
+                return None
+
+        return jump
+
+    def _line_at(self, code: types.CodeType, offset: int) -> int | None:
+        """The line of the instruction at ``offset`` (tables cached per code object)."""
+        table = self._line_tables.get(id(code))
+        if table is None or table[0] is not code:
+            starts: list[int] = []
+            lines: list[int | None] = []
+            for start, _end, line in code.co_lines():
+                starts.append(start)
+                lines.append(line)
+            table = (code, starts, lines)
+            self._line_tables[id(code)] = table
+        i = bisect.bisect_right(table[1], offset) - 1
+        return table[2][i] if i >= 0 else None
+
+    def _make_start_callback(self) -> Any:
+        on_start = self._debugger.on_start
+        getframe = sys._getframe
+
+        def start(code: types.CodeType, offset: int) -> Any:
+            try:
+                on_start(getframe(1))
+            except Exception as exc:
+                internal_error(exc)
+            return None
+
+        return start
+
+    def _make_raise_callback(self) -> Any:
+        on_raise = self._debugger.on_raise
+        getframe = sys._getframe
+        internal = _INTERNAL_PREFIXES
+
+        def raised(code: types.CodeType, offset: int, exc: BaseException) -> Any:
+            if not code.co_filename.startswith(internal):
+                try:
+                    on_raise(getframe(1), exc)
+                except Exception as err:
+                    internal_error(err)
+            return None
+
+        return raised
+
+    # What the rest of the debugger switches on and off.
+
+    def _set_local(self, code: types.CodeType, bit: int, enabled: bool) -> None:
+        with self._lock:
+            _, flags = self._local.get(id(code), (code, 0))
+            flags = flags | bit if enabled else flags & ~bit
+            self._mon.set_local_events(self.tool, code, flags)
+            if flags:
+                self._local[id(code)] = (code, flags)
+            else:
+                self._local.pop(id(code), None)
+
+    @property
+    def global_lines(self) -> bool:
+        return self._global_lines
+
+    def watch_lines(self, code: types.CodeType, enabled: bool) -> None:
+        self._set_local(code, self._events.LINE | self._events.JUMP, enabled)
+        if enabled:
+            # Lines of this code may have been disabled (DISABLE) before it held this breakpoint.
+            self._mon.restart_events()
+
+    def watch_starts(self, code: types.CodeType, enabled: bool) -> None:
+        self._set_local(code, self._events.PY_START, enabled)
+
+    def _apply_global(self) -> None:
+        ev = self._events
+        flags = (ev.LINE | ev.JUMP if self._global_lines else 0) | (ev.RAISE if self._raises else 0)
+        self._mon.set_events(self.tool, flags)
+
+    def set_global(self, enabled: bool) -> None:
+        with self._lock:
+            if enabled != self._global_lines:
+                self._global_lines = enabled
+                self._apply_global()
+                if enabled:
+                    # Stepping must see every line, including ones disabled while running.
+                    self._mon.restart_events()
+
+    def set_exceptions(self, raised: bool) -> None:
+        with self._lock:
+            self._raises = raised
+            self._apply_global()

@@ -1,0 +1,283 @@
+"""The debugger proper: what happens when a traced thread reaches a line, a function or a raise.
+
+The tracing backend calls ``on_line``/``on_jump``/``on_start``/``on_raise`` from whatever thread
+is running; the agent calls the request methods from its own thread.  The two meet in the
+``World`` (stop_the_world.py), which owns parking and resuming.
+
+Order inside ``on_line`` matters: a thread first parks if a stop is under way, and only after it
+is let go does it look at its own step and breakpoint.  So when two threads reach a breakpoint
+together, one stops the world and the other reports its own hit after the next ``continue``:
+every hit is reported exactly once.
+
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+import types
+from typing import Any, Callable
+
+from ftpy_runtime import backend_monitoring, backend_settrace
+from ftpy_runtime.breakpoints import Breakpoint, BreakpointTable, format_log_message
+from ftpy_runtime.code_registry import CodeRegistry
+from ftpy_runtime.stop_the_world import Step, StopInfo, ThreadState, World
+from ftpy_runtime.user_code import is_internal, is_user
+
+_BORING_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit)
+
+
+def select_backend(debugger: "Debugger") -> Any:
+    """sys.monitoring when the interpreter has it, settrace otherwise (or when asked)."""
+    wanted = os.environ.get("FTPY_BACKEND", "")
+    if wanted != "settrace" and backend_monitoring.available():
+        return backend_monitoring.MonitoringBackend(debugger)
+    return backend_settrace.SettraceBackend(debugger)
+
+
+class Debugger:
+    def __init__(self, send_event: Callable[[str, dict[str, Any]], None], on_resumed: Callable[[], None]) -> None:
+        self.send_event = send_event
+        self.just_my_code = True
+        self.exception_filters: frozenset[str] = frozenset()
+        self.registry = CodeRegistry()
+        self.backend = select_backend(self)
+        self.world = World(self.backend.set_global, self._report_stop, on_resumed)
+        self.world.on_thread_change = lambda reason, ts: self.send_event("thread", {"reason": reason, "threadId": ts.id})
+        self.breakpoints = BreakpointTable(self.registry, self.backend, self._breakpoint_changed)
+
+    def install(self) -> None:
+        self.world.start()
+        self.registry.install_import_hook()
+        self.backend.install()
+        self._orig_thread_excepthook = threading.excepthook
+        threading.excepthook = self._thread_excepthook
+
+    def uninstall(self) -> None:
+        self.breakpoints.clear()
+        self.exception_filters = frozenset()
+        self.backend.set_exceptions(False)
+        self.world.clear_all()
+
+    # Events from the backend.  These run on user threads.
+
+    def on_line(self, frame: types.FrameType, line: int) -> bool:
+        """A thread reached a new line.  Returns True when this line never needs to call back
+        again (no breakpoint on it, nothing stopping or stepping): the backend may disable it."""
+        world = self.world
+        ident = threading.get_ident()
+        ts = world.threads.get(ident)
+        if ts is not None and ts.parked:
+            return False  # debugger work (an evaluation) on a parked thread: never traced
+        if world.stop_requested and ident != world.exempt and not world.is_internal_ident(ident):
+            world.park(world.current(), frame)
+            ts = world.threads.get(ident)
+        if ts is not None and ts.step is not None:
+            if self._step_done(ts.step, frame):
+                reason = "entry" if ts.step.kind == "entry" else "step"
+                self.stop(ts, frame, StopInfo(reason, ts))
+            return False
+        table = self.breakpoints.line_map.get(id(frame.f_code))
+        if table is not None:
+            bp = table.get(line)
+            if bp is not None:
+                self._line_breakpoint(bp, frame)
+                return False
+        return not (world.stop_requested or self.backend.global_lines)
+
+    def on_jump(self, frame: types.FrameType) -> bool:
+        """A jump while pausing or in watched code: park if a stop is requested.  Returns True
+        when this jump never needs to call back again (nothing is stopping or stepping)."""
+        world = self.world
+        ident = threading.get_ident()
+        if world.stop_requested and ident != world.exempt and not world.is_internal_ident(ident):
+            ts = world.threads.get(ident)
+            if ts is None or not ts.parked:
+                world.park(world.current(), frame)
+            return False
+        return not self.backend.global_lines
+
+    def on_start(self, frame: types.FrameType) -> None:
+        fbp = self.breakpoints.start_map.get(id(frame.f_code))
+        if fbp is None or self._busy_parked():
+            return
+        if fbp.condition and not self._condition(fbp.condition, frame):
+            return
+        hits = fbp.count_hit()
+        if fbp.hit_condition is not None and not fbp.hit_condition.matches(hits):
+            return
+        ts = self.world.current()
+        self.stop(ts, frame, StopInfo("function breakpoint", ts, hit_ids=[fbp.id],
+                                      description=f"Paused on function breakpoint {fbp.name}"))
+
+    def on_raise(self, frame: types.FrameType, exc: BaseException) -> None:
+        if "raised" not in self.exception_filters or isinstance(exc, _BORING_EXCEPTIONS) or self._busy_parked():
+            return
+        if not is_user(frame.f_code.co_filename, self.just_my_code):
+            return
+        ts = self.world.current()
+        if ts.last_raised is exc:
+            return  # the same exception propagating into the next user frame: reported already
+        ts.last_raised = exc
+        ts.exception = self._exception_info(exc, "always")
+        self.stop(ts, frame, StopInfo("exception", ts, description=f"Paused on {type(exc).__name__}",
+                                      text=self._exc_text(exc)))
+
+    def on_uncaught(self, exc: BaseException) -> None:
+        """An exception is about to end a thread or the program: stop at the place it was raised."""
+        if "uncaught" not in self.exception_filters or isinstance(exc, SystemExit):
+            return
+        tb = exc.__traceback__
+        stack: list[tuple[types.FrameType, int]] = []
+        while tb is not None:
+            if not is_internal(tb.tb_frame.f_code.co_filename):
+                stack.append((tb.tb_frame, tb.tb_lineno))
+            tb = tb.tb_next
+        stack.reverse()
+        if not any(is_user(f.f_code.co_filename, self.just_my_code) for f, _ in stack):
+            return
+        ts = self.world.current()
+        ts.exception = self._exception_info(exc, "unhandled")
+        info = StopInfo("exception", ts, description=f"Uncaught {type(exc).__name__}", text=self._exc_text(exc))
+        self.stop(ts, stack[0][0], info, stack_override=stack)
+
+    def _busy_parked(self) -> bool:
+        """Is this thread parked and running debugger work (so its events must be ignored)?"""
+        ts = self.world.threads.get(threading.get_ident())
+        return ts is not None and ts.parked
+
+    def _thread_excepthook(self, args: Any) -> None:
+        if args.exc_value is not None:
+            try:
+                self.on_uncaught(args.exc_value)
+            except Exception:
+                pass
+        self._orig_thread_excepthook(args)
+
+    # Stopping.
+
+    def stop(self, ts: ThreadState, frame: types.FrameType, info: StopInfo,
+             stack_override: list[tuple[types.FrameType, int]] | None = None) -> None:
+        """Stop the world with this thread as the reason, and park until resumed."""
+        world = self.world
+        while not world.request_stop(ts, info):
+            world.park(ts, frame)
+        world.park(ts, frame, stack_override)
+
+    def pause(self) -> None:
+        self.world.request_stop(None, StopInfo("pause", None, description="Paused"))
+
+    def _report_stop(self, info: StopInfo) -> None:
+        body: dict[str, Any] = {
+            "reason": info.reason,
+            "threadId": info.thread.id if info.thread is not None else 1,
+            "allThreadsStopped": True,
+        }
+        if info.description:
+            body["description"] = info.description
+        if info.text:
+            body["text"] = info.text
+        if info.hit_ids:
+            body["hitBreakpointIds"] = info.hit_ids
+        self.send_event("stopped", body)
+
+    # Breakpoints.
+
+    def _line_breakpoint(self, bp: Breakpoint, frame: types.FrameType) -> None:
+        if bp.condition and not self._condition(bp.condition, frame):
+            return
+        hits = bp.count_hit()
+        if bp.hit_condition is not None and not bp.hit_condition.matches(hits):
+            return
+        if bp.log_message is not None:
+            text = format_log_message(bp.log_message, lambda expr: self._log_value(expr, frame))
+            self.send_event("output", {
+                "category": "console", "output": text + "\n",
+                "source": {"path": bp.path}, "line": bp.line,
+            })
+            return
+        ts = self.world.current()
+        self.stop(ts, frame, StopInfo("breakpoint", ts, hit_ids=[bp.id]))
+
+    def _condition(self, expr: str, frame: types.FrameType) -> bool:
+        try:
+            return bool(eval(expr, frame.f_globals, frame.f_locals))
+        except Exception as exc:
+            self.send_event("output", {
+                "category": "console",
+                "output": f"Breakpoint condition {expr!r} raised {type(exc).__name__}: {exc}; stopping.\n",
+            })
+            return True
+
+    @staticmethod
+    def _log_value(expr: str, frame: types.FrameType) -> str:
+        try:
+            value = eval(expr, frame.f_globals, frame.f_locals)
+        except Exception as exc:
+            return f"<{type(exc).__name__}: {exc}>"
+        try:
+            return str(value)
+        except Exception as exc:
+            return f"<str() failed: {type(exc).__name__}>"
+
+    def _breakpoint_changed(self, bp: Breakpoint) -> None:
+        self.send_event("breakpoint", {"reason": "changed", "breakpoint": bp.to_dap()})
+
+    def set_exception_filters(self, filters: list[str]) -> None:
+        self.exception_filters = frozenset(f for f in filters if f in ("raised", "uncaught"))
+        self.backend.set_exceptions("raised" in self.exception_filters)
+
+    # Stepping.
+
+    def _step_done(self, step: Step, frame: types.FrameType) -> bool:
+        if not is_user(frame.f_code.co_filename, self.just_my_code):
+            return False
+        if step.kind in ("in", "entry"):
+            return True
+        target = step.frame
+        if step.kind == "over" and frame is target:
+            return True
+        f: types.FrameType | None = frame
+        while f is not None:
+            if f is target:
+                return False  # still inside the frame we are stepping over or out of
+            f = f.f_back
+        return True
+
+    def step(self, ts: ThreadState, kind: str, single_thread: bool) -> None:
+        self.world.resume_for_step(ts, Step(kind, ts.frame), single_thread)
+
+    def stop_on_entry(self) -> None:
+        """Make the main thread stop at the first user line it runs."""
+        ts = self.world.current()
+        ts.step = Step("entry", None)
+        self.backend.set_global(True)
+
+    # Exception details.
+
+    @staticmethod
+    def _exc_text(exc: BaseException) -> str:
+        try:
+            return f"{type(exc).__name__}: {exc}"
+        except Exception:
+            return type(exc).__name__
+
+    def _exception_info(self, exc: BaseException, mode: str) -> dict[str, Any]:
+        try:
+            message = str(exc)
+        except Exception:
+            message = "<str() failed>"
+        try:
+            formatted = "".join(traceback.format_exception(exc))
+        except Exception:
+            formatted = ""
+        return {
+            "exceptionId": f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
+            "description": message,
+            "breakMode": mode,
+            "details": {"message": message, "typeName": type(exc).__qualname__,
+                        "fullTypeName": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                        "stackTrace": formatted},
+        }

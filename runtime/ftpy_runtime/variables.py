@@ -1,0 +1,235 @@
+"""Turning Python values into DAP variables, lazily, a page at a time.
+
+A *handle* (a DAP ``variablesReference``) names something with children: a scope of a frame or
+a value.  Handles live until the program resumes.  Everything that calls ``repr``, ``len`` or
+attribute access on a user object runs on a parked user thread (see ``evaluate.run_user_code``),
+never on the agent thread.
+
+"""
+
+from __future__ import annotations
+
+import _thread
+import reprlib
+import threading
+import types
+from dataclasses import dataclass
+from typing import Any
+
+#: Containers longer than this are paged: the client asks for slices of indexed children.
+PAGE = 100
+#: Longest value string sent to the client.
+MAX_VALUE = 1000
+
+_NO_CHILDREN = (int, float, complex, bool, str, bytes, bytearray, type(None), type(Ellipsis), range)
+
+
+@dataclass
+class Scope:
+    frame: types.FrameType
+    kind: str  # "locals" or "globals"
+
+
+@dataclass
+class Value:
+    value: Any
+    evaluate_name: str | None
+
+
+class Handles:
+    """variablesReference -> what it names.  Cleared every time the program resumes."""
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._items: dict[int, Any] = {}
+        self._next = 1
+        self._frames: dict[int, tuple[Any, types.FrameType, int]] = {}
+        self._frame_ids: dict[int, int] = {}
+
+    def add(self, item: Any) -> int:
+        with self._lock:
+            ref = self._next
+            self._next += 1
+            self._items[ref] = item
+            return ref
+
+    def get(self, ref: int) -> Any:
+        with self._lock:
+            return self._items.get(ref)
+
+    def frame_id(self, ts: Any, frame: types.FrameType, line: int) -> int:
+        with self._lock:
+            fid = self._frame_ids.get(id(frame))
+            if fid is None:
+                fid = self._next
+                self._next += 1
+                self._frame_ids[id(frame)] = fid
+                self._frames[fid] = (ts, frame, line)
+            return fid
+
+    def frame(self, fid: int) -> tuple[Any, types.FrameType, int] | None:
+        with self._lock:
+            return self._frames.get(fid)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._frames.clear()
+            self._frame_ids.clear()
+            # Keep counting up: a stale reference from the last stop never names a new thing.
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = MAX_VALUE
+_repr.maxother = MAX_VALUE
+_repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 30
+_repr.maxlevel = 3
+
+
+def safe_repr(value: Any) -> str:
+    try:
+        text = _repr.repr(value)
+    except Exception as exc:
+        return f"<repr() failed: {type(exc).__name__}: {exc}>"
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
+
+
+def has_children(value: Any) -> bool:
+    if isinstance(value, _NO_CHILDREN):
+        return False
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return len(value) > 0
+    return True
+
+
+def describe(handles: Handles, name: str, value: Any, evaluate_name: str | None) -> dict[str, Any]:
+    """One DAP Variable for ``value``."""
+    var: dict[str, Any] = {
+        "name": name,
+        "value": safe_repr(value),
+        "type": type(value).__qualname__,
+        "variablesReference": 0,
+    }
+    if evaluate_name is not None:
+        var["evaluateName"] = evaluate_name
+    if has_children(value):
+        var["variablesReference"] = handles.add(Value(value, evaluate_name))
+        if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > PAGE:
+            var["indexedVariables"] = len(value)
+    return var
+
+
+def _item_name(evaluate_name: str | None, suffix: str) -> str | None:
+    return f"{evaluate_name}{suffix}" if evaluate_name is not None else None
+
+
+def children(handles: Handles, item: Any, filter_: str | None, start: int, count: int) -> list[dict[str, Any]]:
+    """The children of a handle, or the ``[start, start+count)`` slice of them."""
+    if isinstance(item, Scope):
+        frame = item.frame
+        if item.kind == "locals":
+            mapping = dict(frame.f_locals)
+        else:
+            mapping = {k: v for k, v in frame.f_globals.items() if k != "__builtins__"}
+        return [describe(handles, k, v, k) for k, v in mapping.items()]
+    if not isinstance(item, Value):
+        raise KeyError("unknown variables reference")
+    value, en = item.value, item.evaluate_name
+    indexed = isinstance(value, (list, tuple, dict, set, frozenset))
+    if indexed:
+        if filter_ == "named":
+            return [describe(handles, "len()", len(value), None)] if len(value) > PAGE else []
+        end = len(value) if count <= 0 else start + count
+        if count <= 0 and filter_ is None and len(value) > PAGE:
+            end = start + PAGE
+        out = []
+        if isinstance(value, dict):
+            for i, (k, v) in enumerate(value.items()):
+                if i >= end:
+                    break
+                if i >= start:
+                    out.append(describe(handles, safe_repr(k), v, _item_name(en, f"[{safe_repr(k)}]")))
+        elif isinstance(value, (set, frozenset)):
+            for i, v in enumerate(value):
+                if i >= end:
+                    break
+                if i >= start:
+                    out.append(describe(handles, str(i), v, None))
+        else:
+            for i in range(start, min(end, len(value))):
+                out.append(describe(handles, str(i), value[i], _item_name(en, f"[{i}]")))
+        return out
+    if filter_ == "indexed":
+        return []
+    return [describe(handles, k, v, _item_name(en, f".{k}")) for k, v in attributes(value)]
+
+
+def attributes(value: Any) -> list[tuple[str, Any]]:
+    """An object's data attributes: its ``__dict__`` and ``__slots__``, else its public non-callables."""
+    out: dict[str, Any] = {}
+    d = getattr(value, "__dict__", None)
+    if isinstance(d, (dict, types.MappingProxyType)):
+        for k, v in d.items():
+            if isinstance(k, str):
+                out[k] = v
+    for cls in type(value).__mro__:
+        for slot in getattr(cls, "__slots__", ()) or ():
+            if isinstance(slot, str) and slot not in out and hasattr(value, slot):
+                out[slot] = getattr(value, slot)
+    if not out and not isinstance(value, (types.ModuleType, type)):
+        for k in dir(value):
+            if k.startswith("_"):
+                continue
+            try:
+                v = getattr(value, k)
+            except Exception:
+                continue
+            if not callable(v):
+                out[k] = v
+    if isinstance(value, (types.ModuleType, type)) and not out:
+        for k in dir(value):
+            if not k.startswith("__"):
+                try:
+                    out[k] = getattr(value, k)
+                except Exception:
+                    pass
+    return list(out.items())
+
+
+def assign(item: Any, name: str, new_value: Any) -> None:
+    """Set the child ``name`` of a handle to ``new_value``."""
+    if isinstance(item, Scope):
+        if item.kind == "locals":
+            item.frame.f_locals[name] = new_value
+        else:
+            item.frame.f_globals[name] = new_value
+        return
+    if not isinstance(item, Value):
+        raise KeyError("unknown variables reference")
+    target = item.value
+    if isinstance(target, list):
+        target[int(name)] = new_value
+    elif isinstance(target, dict):
+        for k in target:
+            if safe_repr(k) == name:
+                target[k] = new_value
+                return
+        raise KeyError(f"no key {name} in the dict")
+    elif isinstance(target, (tuple, set, frozenset)):
+        raise TypeError(f"a {type(target).__name__} cannot be changed in place")
+    else:
+        setattr(target, name, new_value)
+
+
+def lookup(item: Any, name: str) -> Any:
+    """The current value of child ``name`` (after an assignment)."""
+    if isinstance(item, Scope):
+        return (item.frame.f_locals if item.kind == "locals" else item.frame.f_globals)[name]
+    target = item.value
+    if isinstance(target, list):
+        return target[int(name)]
+    if isinstance(target, dict):
+        for k, v in target.items():
+            if safe_repr(k) == name:
+                return v
+    return getattr(target, name)
