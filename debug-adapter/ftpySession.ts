@@ -29,6 +29,12 @@ const RUN_IN_TERMINAL_TIMEOUT_MS = 10_000;
 
 type Body = Record<string, unknown>;
 
+/** Custom DAP requests and the runtime commands that answer them. */
+const CUSTOM_REQUESTS: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['ftpython/ownership', 'ownership'],
+  ['ftpython/locks', 'locks'],
+]);
+
 export class FtpySession extends LoggingDebugSession {
   private runtime?: RuntimeConnection;
   private child?: ChildProcess;
@@ -346,6 +352,9 @@ export class FtpySession extends LoggingDebugSession {
       case 'gil':
         this.sendEvent(new Event('ftpython.gil', body));
         break;
+      case 'deadlock':
+        this.sendEvent(new Event('ftpython.deadlock', body));
+        break;
       case 'process':
         break;
     }
@@ -447,6 +456,19 @@ export class FtpySession extends LoggingDebugSession {
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
     this.forward(response, 'exceptionInfo', args);
+  }
+
+  /**
+   * Custom requests: `ftpython/ownership` (live objects per owning thread, `{ top?: number }`)
+   * and `ftpython/locks` (held tracked locks, waiting threads, deadlocks). Both only while stopped.
+   */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    const runtimeCommand = CUSTOM_REQUESTS.get(command);
+    if (runtimeCommand === undefined) {
+      this.sendErrorResponse(response, { id: 1002, format: `Unknown request ${command}.`, showUser: false });
+      return;
+    }
+    this.forward(response, runtimeCommand, (args ?? {}) as object);
   }
 
   // Ending and restarting.

@@ -42,6 +42,8 @@ export const COMMANDS = [
   'evaluate',
   'completions',
   'exceptionInfo',
+  'ownership',
+  'locks',
   'disconnect',
 ] as const;
 
@@ -56,6 +58,7 @@ export const EVENTS = [
   'exited',
   'race',
   'gil',
+  'deadlock',
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];

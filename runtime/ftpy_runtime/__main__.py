@@ -100,6 +100,8 @@ def main(argv: list[str]) -> int:
         agent.configured.wait()
 
     race = _start_races(agent, ns, program)
+    if race is None:
+        _track_locks(agent)
     debugger = agent.debugger
     sys.argv = [program or ns.module, *ns.args]
     if ns.stop_on_entry:
@@ -164,6 +166,20 @@ def _watch_gil(agent: Any) -> None:
         gil.watch(lambda event: agent.send_event("gil", dict(event)))
     except Exception as exc:
         log(f"the GIL watcher failed: {exc!r}")
+
+
+def _track_locks(agent: Any) -> None:
+    """Make the program's new locks remember their owner (for the Locks view and deadlocks).
+
+    Only without race detection: the race detector wraps ``threading.Lock`` with its own
+    class, whose inner lock would be made here, in the runtime, and so hidden from the view.
+    """
+    try:
+        from ftpy_runtime import locks
+
+        locks.install()
+    except Exception as exc:
+        log(f"could not install tracked locks: {exc!r}")
 
 
 def _start_races(agent: Any, ns: argparse.Namespace, program: str | None) -> Any:

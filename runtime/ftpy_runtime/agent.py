@@ -17,7 +17,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from ftpy_runtime import evaluate, inspector, protocol, variables
+from ftpy_runtime import evaluate, inspector, model_views, protocol, variables
 from ftpy_runtime.connection import Connection, accept_authenticated, log
 from ftpy_runtime.debugger import Debugger
 from ftpy_runtime.stop_the_world import EvalTimeout, ThreadState
@@ -224,6 +224,11 @@ class Agent:
         item = self.handles.get(int(args.get("variablesReference", 0)))
         if item is None:
             raise RequestError("unknown variablesReference (references are valid only while stopped)")
+        if isinstance(item, model_views.VIEW_TYPES):
+            # No user code in these: read here, on the agent thread, which owns none of the
+            # program's objects (so its references to them are counted as shared, and measured).
+            self._require_stopped()
+            return {"variables": model_views.children(self.handles, item, self.debugger.world)}, None
         owner = self._owner(item)
         filter_ = args.get("filter") if args.get("filter") in ("indexed", "named") else None
         start, count = int(args.get("start") or 0), int(args.get("count") or 0)
@@ -266,6 +271,19 @@ class Agent:
         ts, frame = self._frame(args)
         text, column = str(args.get("text") or ""), int(args.get("column") or 1)
         return self._run_user(ts, lambda: evaluate.completions(frame, text, column)), None
+
+    def _ownership(self, args: dict[str, Any]) -> Result:
+        """``ownership.snapshot``: live objects per owning thread (only while stopped)."""
+        self._require_stopped()
+        from ftpy_runtime import ownership
+
+        top = int(args.get("top") or 10)
+        return ownership.snapshot(model_views.thread_names(self.debugger.world), top), None
+
+    def _locks(self, args: dict[str, Any]) -> Result:
+        """Held tracked locks, waiting threads and deadlocks (only while stopped)."""
+        self._require_stopped()
+        return model_views.locks_report(model_views.thread_names(self.debugger.world)), None
 
     def _exceptionInfo(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)

@@ -175,13 +175,30 @@ class Debugger:
             "threadId": info.thread.id if info.thread is not None else 1,
             "allThreadsStopped": True,
         }
-        if info.description:
-            body["description"] = info.description
+        description = info.description
+        for report in self._deadlocks():
+            self.send_event("output", {"category": "important", "output": report["text"] + "\n"})
+            self.send_event("deadlock", report)
+            if info.reason == "pause":
+                who = " and ".join(f"'{t['name']}'" for t in report["threads"])
+                description = f"Paused: potential deadlock ({report['kind']}) between {who}"
+        if description:
+            body["description"] = description
         if info.text:
             body["text"] = info.text
         if info.hit_ids:
             body["hitBreakpointIds"] = info.hit_ids
         self.send_event("stopped", body)
+
+    def _deadlocks(self) -> list[dict[str, Any]]:
+        """Deadlocks among tracked locks, checked on every stop (cheap unless a thread waits)."""
+        try:
+            from ftpy_runtime import model_views
+
+            return model_views.deadlocks(model_views.thread_names(self.world))
+        except Exception as exc:  # never let the check cost the user the stop itself
+            self.send_event("output", {"category": "console", "output": f"ftpy: the deadlock check failed: {exc!r}\n"})
+            return []
 
     # Breakpoints.
 

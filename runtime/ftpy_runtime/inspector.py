@@ -7,6 +7,7 @@ import sys
 import types
 from typing import Any
 
+from ftpy_runtime import model_views
 from ftpy_runtime.stop_the_world import ThreadState, World
 from ftpy_runtime.user_code import is_internal, is_user
 from ftpy_runtime.variables import Handles, Scope
@@ -83,5 +84,16 @@ def scopes(handles: Handles, frame: types.FrameType) -> dict[str, Any]:
         "name": "Globals",
         "variablesReference": handles.add(Scope(frame, "globals")),
         "expensive": False,
+    })
+    # The same two whole-program views in every frame: each expansion scans the heap.
+    result.append({
+        "name": model_views.OWNERSHIP_SCOPE,
+        "variablesReference": handles.add(model_views.OwnershipView()),
+        "expensive": True,
+    })
+    result.append({
+        "name": model_views.LOCKS_SCOPE,
+        "variablesReference": handles.add(model_views.LocksView()),
+        "expensive": True,
     })
     return {"scopes": result}

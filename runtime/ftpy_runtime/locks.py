@@ -49,6 +49,7 @@ __all__ = [
     "installed",
     "snapshot",
     "find_deadlocks",
+    "anyone_waiting",
     "render",
 ]
 
@@ -361,6 +362,29 @@ def _waiting_for(frame: Optional[FrameType]) -> tuple[str, Any]:
     return "", None
 
 
+def _thread_names() -> dict[int, str]:
+    """ident -> name for every thread threading knows, without taking its lock.
+
+    ``threading.enumerate()`` takes ``_active_limbo_lock``; while a debugger
+    has stopped the world, a parked thread may hold it, and the snapshot
+    would wait forever.  Copying ``threading._active`` is one dict
+    operation, atomic on its own.
+    """
+    active = getattr(threading, "_active", None)
+    if not isinstance(active, dict):  # pragma: no cover - every CPython has it
+        return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
+    return {ident: t.name for ident, t in dict(active).items()}
+
+
+def anyone_waiting(frames: dict[int, FrameType]) -> bool:
+    """Is some thread in `frames` blocked acquiring a tracked lock?
+
+    Cheap (a walk up each stack, no heap scan): a debugger can call it on
+    every stop and take a full `snapshot` only when it says yes.
+    """
+    return any(_waiting_for(f)[0] == "lock" for f in frames.values())
+
+
 def snapshot(
     frames: Optional[dict[int, FrameType]] = None,
     thread_names: Optional[dict[int, str]] = None,
@@ -368,7 +392,7 @@ def snapshot(
     """Which tracked locks are held, and which threads wait for what.
 
     `frames` defaults to ``sys._current_frames()``; `thread_names` to the
-    names of ``threading.enumerate()``.  Returns::
+    names threading has registered (read without taking threading's lock).  Returns::
 
         {"installed": True,
          "held": [{"lock": {"id": "0x7f..", "type": "Lock", "locked": True,
@@ -386,7 +410,7 @@ def snapshot(
     if frames is None:
         frames = sys._current_frames()
     if thread_names is None:
-        thread_names = {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
+        thread_names = _thread_names()
     tracked = (TrackedLock, TrackedRLock)
     # The debugger's own locks (made in this package) are not the program's business.
     locks = [o for o in gc.get_objects() if type(o) in tracked and not _is_ours(o)]

@@ -51,6 +51,8 @@ COMMANDS = (
     "evaluate",
     "completions",
     "exceptionInfo",
+    "ownership",
+    "locks",
     "disconnect",
 )
 
@@ -65,6 +67,7 @@ EVENTS = (
     "exited",
     "race",
     "gil",
+    "deadlock",
 )
 
 

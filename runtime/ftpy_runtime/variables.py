@@ -13,7 +13,7 @@ import _thread
 import reprlib
 import threading
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Containers longer than this are paged: the client asks for slices of indexed children.
@@ -34,6 +34,21 @@ class Scope:
 class Value:
     value: Any
     evaluate_name: str | None
+    #: The thread that made this handle, and so took its reference on `value`: the header
+    #: view needs it to tell whether that reference landed in ob_ref_local or ob_ref_shared.
+    holder: int = field(default_factory=_thread.get_ident)
+
+
+#: The name of the child every object value has: its PEP 703 header, decoded.
+HEADER_CHILD = "\u27e8object header\u27e9"
+
+
+@dataclass
+class ObjectHeader:
+    """The ``⟨object header⟩`` child of a value.  Holds the value's handle, not the value, so
+    that it adds no reference of its own to the object it describes."""
+
+    of: Value
 
 
 class Handles:
@@ -70,6 +85,11 @@ class Handles:
     def frame(self, fid: int) -> tuple[Any, types.FrameType, int] | None:
         with self._lock:
             return self._frames.get(fid)
+
+    def items(self) -> list[Any]:
+        """Everything the table holds right now (the header view counts its references)."""
+        with self._lock:
+            return list(self._items.values())
 
     def clear(self) -> None:
         with self._lock:
@@ -112,8 +132,10 @@ def describe(handles: Handles, name: str, value: Any, evaluate_name: str | None)
     }
     if evaluate_name is not None:
         var["evaluateName"] = evaluate_name
+    # Every value is an object with a header worth showing (None and small ints included:
+    # they show their immortality), so every value gets children.
+    var["variablesReference"] = handles.add(Value(value, evaluate_name))
     if has_children(value):
-        var["variablesReference"] = handles.add(Value(value, evaluate_name))
         if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > PAGE:
             var["indexedVariables"] = len(value)
     return var
@@ -135,10 +157,13 @@ def children(handles: Handles, item: Any, filter_: str | None, start: int, count
     if not isinstance(item, Value):
         raise KeyError("unknown variables reference")
     value, en = item.value, item.evaluate_name
+    header = [header_child(handles, item)] if filter_ == "named" or (filter_ is None and start == 0) else []
+    if not has_children(value):
+        return header
     indexed = isinstance(value, (list, tuple, dict, set, frozenset))
     if indexed:
         if filter_ == "named":
-            return [describe(handles, "len()", len(value), None)] if len(value) > PAGE else []
+            return header + ([describe(handles, "len()", len(value), None)] if len(value) > PAGE else [])
         end = len(value) if count <= 0 else start + count
         if count <= 0 and filter_ is None and len(value) > PAGE:
             end = start + PAGE
@@ -158,10 +183,20 @@ def children(handles: Handles, item: Any, filter_: str | None, start: int, count
         else:
             for i in range(start, min(end, len(value))):
                 out.append(describe(handles, str(i), value[i], _item_name(en, f"[{i}]")))
-        return out
+        return header + out if filter_ is None else out
     if filter_ == "indexed":
         return []
-    return [describe(handles, k, v, _item_name(en, f".{k}")) for k, v in attributes(value)]
+    return header + [describe(handles, k, v, _item_name(en, f".{k}")) for k, v in attributes(value)]
+
+
+def header_child(handles: Handles, item: Value) -> dict[str, Any]:
+    """The ``⟨object header⟩`` child of a value; its rows are read on the agent thread."""
+    return {
+        "name": HEADER_CHILD,
+        "value": "PEP 703 header: owner thread, biased refcounts, ob_mutex, GC bits",
+        "variablesReference": handles.add(ObjectHeader(item)),
+        "presentationHint": {"kind": "virtual", "attributes": ["readOnly"]},
+    }
 
 
 def attributes(value: Any) -> list[tuple[str, Any]]:

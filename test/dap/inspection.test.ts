@@ -1,10 +1,18 @@
 /** Inspection: scopes, lazy and paged variables, evaluate (with a timeout), setVariable, completions, exceptions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DebugProtocol } from '@vscode/debugprotocol';
 import { SKIP, evaluate, launch, lineOf, programPath, startSession, stop, topFrame } from './helpers';
 
 const INSPECT = programPath('inspect_me.py');
 const EXC = programPath('exceptions.py');
+const HEADER = '\u27e8object header\u27e9';
+
+/** Every object value's first child is its header; these tests look at the rest. */
+function withoutHeader(vars: DebugProtocol.Variable[]): DebugProtocol.Variable[] {
+  assert.equal(vars[0]?.name, HEADER, 'the header child comes first');
+  return vars.slice(1);
+}
 
 test('scopes, paged variables, setVariable and completions', { skip: SKIP, timeout: 60_000 }, async () => {
   const s = await startSession();
@@ -14,12 +22,14 @@ test('scopes, paged variables, setVariable and completions', { skip: SKIP, timeo
     const frame = await topFrame(s, stopped.body.threadId);
     assert.equal(frame.name, 'main');
     const scopes = (await s.dc.scopesRequest({ frameId: frame.id })).body.scopes;
-    assert.deepEqual(scopes.map((sc) => sc.name), ['Locals', 'Globals']);
+    assert.deepEqual(scopes.map((sc) => sc.name), ['Locals', 'Globals', 'Ownership (free-threaded)', 'Locks']);
     const locals = (await s.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     const byName = new Map(locals.map((v) => [v.name, v]));
     assert.deepEqual([...byName.keys()].sort(), ['big', 'd', 'p', 'total']);
     assert.equal(byName.get('total')!.value, '5');
-    assert.equal(byName.get('total')!.variablesReference, 0);
+    // Even an int has one child: its object header (see headers.test.ts).
+    const totalKids = (await s.dc.variablesRequest({ variablesReference: byName.get('total')!.variablesReference })).body.variables;
+    assert.deepEqual(totalKids.map((v) => v.name), [HEADER]);
 
     const big = byName.get('big')!;
     assert.equal(big.indexedVariables, 1000);
@@ -28,11 +38,11 @@ test('scopes, paged variables, setVariable and completions', { skip: SKIP, timeo
     assert.equal(page[3].value, '503');
     assert.equal(page[3].evaluateName, 'big[503]');
 
-    const d = (await s.dc.variablesRequest({ variablesReference: byName.get('d')!.variablesReference })).body.variables;
+    const d = withoutHeader((await s.dc.variablesRequest({ variablesReference: byName.get('d')!.variablesReference })).body.variables);
     assert.deepEqual(d.map((v) => v.name), ["'a'", "'b'"]);
     assert.equal(d[1].evaluateName, "d['b']");
     assert.ok(d[1].variablesReference > 0, 'the nested list has children');
-    const p = (await s.dc.variablesRequest({ variablesReference: byName.get('p')!.variablesReference })).body.variables;
+    const p = withoutHeader((await s.dc.variablesRequest({ variablesReference: byName.get('p')!.variablesReference })).body.variables);
     assert.deepEqual(p.map((v) => `${v.name}=${v.value}`), ['x=1', 'y=[1, 2, 3]']);
     assert.equal(await evaluate(s, p[1].evaluateName!, frame.id), '[1, 2, 3]');
 

@@ -333,6 +333,30 @@ class SnapshotTest(InstalledTestCase):
             t.join(WAIT)
         self.assertFalse(lock.locked())
 
+    def test_snapshot_does_not_take_threadings_registry_lock(self) -> None:
+        # While a debugger has stopped the world, a parked thread may hold
+        # threading's registry lock; a snapshot must not wait for it.
+        lock = threading.Lock()
+        answers: "queue.SimpleQueue[dict]" = queue.SimpleQueue()
+        with lock, threading._active_limbo_lock:  # type: ignore[attr-defined]
+            # Starting a threading.Thread takes the registry lock too: use the raw API.
+            _thread.start_new_thread(lambda: answers.put(locks.snapshot()), ())
+            snap = answers.get(timeout=WAIT)
+        owners = [h["owner"]["name"] for h in snap["held"] if h["lock"]["id"] == f"{id(lock):#x}"]
+        self.assertEqual(owners, [threading.current_thread().name])
+
+    def test_anyone_waiting(self) -> None:
+        lock = threading.Lock()
+        lock.acquire()
+        t = threading.Thread(target=lambda: (lock.acquire(), lock.release()), name="waiter")
+        t.start()
+        try:
+            self.assertTrue(_poll(lambda: locks.anyone_waiting(sys._current_frames())))
+        finally:
+            lock.release()
+            t.join(WAIT)
+        self.assertFalse(locks.anyone_waiting(sys._current_frames()))
+
 
 DEADLOCK_PROGRAM = textwrap.dedent(
     """
