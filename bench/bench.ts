@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [--threads N] [--reps R] [--only a,b]`
+ * `npm run bench [-- --json FILE] [--threads 2,4] [--reps R] [--only a,b] [--workloads objects,text] [--scale S]`
  *
  * What the debugger and the race detector cost. Absolute times on shared machines are noise, so
  * every figure is a ratio against a baseline measured in the same invocation, on the same
@@ -13,31 +13,33 @@
  *   race       `ftpy race` slowdown and peak-RSS ratio vs plain; its speedup kept target ≤ 10×
  *   ownership  the ownership snapshot over 1 million live objects
  *   gil        N-thread workloads with PYTHON_GIL=1 vs PYTHON_GIL=0
+ *   locks      tracked locks (the Locks view) vs plain locks, per acquire/release pair
  */
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { resolveInterpreter, runtimeDir } from '../debug-adapter/interpreters';
 import { launch, end, waitForOutput } from './dap';
 
 const ROOT = resolve(__dirname, '..');
-const WORKLOADS = ['objects', 'text', 'numeric'] as const;
+const WORKLOADS = ['objects', 'text', 'numeric', 'locked'];
 const W = (name: string): string => join(ROOT, 'bench', 'workloads', `${name}.py`);
 const UNRELATED = W('unrelated');
 const PROGRAMS = join(ROOT, 'bench', 'programs');
 
-interface Options { threads: number[]; reps: number; only: Set<string> | null; scale: number; json?: string }
+interface Options { threads: number[]; reps: number; only: Set<string> | null; scale: number; workloads: string[]; json?: string }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { threads: [1, Math.max(2, cpus().length)], reps: 3, only: null, scale: 1 };
+  const o: Options = { threads: [1, Math.max(2, cpus().length)], reps: 3, only: null, scale: 1, workloads: WORKLOADS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
     if (a === '--json') o.json = resolve(next());
     else if (a === '--threads') o.threads = [...new Set([1, ...next().split(',').map(Number)])].sort((x, y) => x - y); // 1 is always the baseline
     else if (a === '--scale') o.scale = Number(next());
+    else if (a === '--workloads') o.workloads = next().split(',').filter((w) => WORKLOADS.includes(w));
     else if (a === '--reps') o.reps = Number(next());
     else if (a === '--only') o.only = new Set(next().split(','));
     else throw new Error(`unknown option ${a}`);
@@ -131,7 +133,8 @@ async function pauseLatency(python: string, threads: number, reps: number): Prom
 
 async function hitThroughput(python: string, threads: number, hits: number): Promise<{ stops: number; perSecond: number }> {
   const program = join(PROGRAMS, 'hits.py');
-  const s = await launch({ program, args: [String(threads), String(hits)], python, breakpoints: [{ path: program, lines: [13] }] });
+  const line = readFileSync(program, 'utf8').split('\n').findIndex((l) => l.includes('# BREAKPOINT')) + 1;
+  const s = await launch({ program, args: [String(threads), String(hits)], python, breakpoints: [{ path: program, lines: [line] }] });
   let stops = 0;
   const t0 = process.hrtime.bigint();
   try {
@@ -146,11 +149,9 @@ async function hitThroughput(python: string, threads: number, hits: number): Pro
   return { stops, perSecond: stops / sec };
 }
 
-async function ownershipSnapshot(python: string): Promise<string> {
-  const candidates = [join(runtimeDir(), 'ftpy_runtime', 'bench_ownership.py'), join(ROOT, 'test', 'bench', 'bench_ownership.py')];
-  const script = candidates.find(existsSync);
-  if (!script) throw new Error('the ownership snapshot benchmark script is not there yet');
-  return (await run(python, [script], { PYTHONPATH: runtimeDir(), PYTHON_GIL: '0' })).trim();
+/** Runs one of the Python-side benchmark scripts in bench/ and returns what it printed. */
+async function pythonBench(python: string, script: string): Promise<string> {
+  return (await run(python, [join(ROOT, 'bench', script)], { PYTHONPATH: runtimeDir(), PYTHON_GIL: '0' })).trim();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -168,7 +169,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   const raw: Record<string, unknown> = {};
 
-  for (const w of WORKLOADS) {
+  const workloadFigures = ['idle', 'scaling', 'race', 'gil'].some(want);
+  for (const w of workloadFigures ? o.workloads : []) {
     const modes: Mode[] = ['plain'];
     if (want('idle') || want('scaling')) modes.push('debugger');
     if (want('idle')) modes.push('pdb');
@@ -222,8 +224,19 @@ export async function main(argv: string[]): Promise<number> {
   });
   await attempt('ownership', async () => {
     console.log('\nownership snapshot over 1M objects…');
-    const out = await ownershipSnapshot(py.path);
-    figures.push({ name: 'ownership snapshot, 1M objects', value: out.split('\n').pop() ?? out, data: out });
+    const out = await pythonBench(py.path, 'bench_ownership.py');
+    const live = out.match(/live GC-tracked objects: ([\d,]+)/)?.[1] ?? '?';
+    const snap = out.match(/ownership\.snapshot\(\): +best ([\d.]+)s +median ([\d.]+)s/);
+    const gcOnly = out.match(/gc\.get_objects\(\): +best ([\d.]+)s/)?.[1];
+    figures.push({ name: `ownership snapshot, ${live} objects (s)`, value: snap ? `${snap[2]} median, ${snap[1]} best (gc.get_objects ${gcOnly})` : 'unparsed', data: out });
+  });
+
+  await attempt('locks', async () => {
+    console.log('\ntracked locks (installed while debugging without races) vs plain locks…');
+    const out = await pythonBench(py.path, 'bench_locks.py');
+    for (const m of out.matchAll(/^(R?Lock) +(\d+) thread\(s\), (.*?) *: plain .*?\(([\d.]+)x/gm)) {
+      figures.push({ name: `tracked ${m[1]} acquire/release, ${m[2]} thr, ${m[3]}`, value: `${m[4]}×`, data: m[0] });
+    }
   });
 
   const width = Math.max(...figures.map((f) => f.name.length), 10);

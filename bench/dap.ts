@@ -23,7 +23,7 @@ export interface LaunchOptions {
 
 /** Starts the adapter, launches the program with the given breakpoints, and returns once it runs. */
 export async function launch(opts: LaunchOptions): Promise<Session> {
-  const dc = new DebugClient(process.execPath, ADAPTER, 'ftpython', { stdio: ['pipe', 'pipe', 'inherit'] }, true);
+  const dc = new DebugClient(process.execPath, ADAPTER, 'ftpython');
   dc.defaultTimeout = 60000;
   await dc.start();
   let out = '';

@@ -60,7 +60,7 @@ const jsTests = walk('out/test', (p) => p.endsWith('.test.js')).filter(selected)
 if (jsTests.length) {
   console.log(`\n== node tests (${jsTests.length} files)`);
   mkdirSync('out', { recursive: true });
-  const tap = 'out/test-results.tap';
+  const tap = `out/test-results-${process.pid}.tap`; // one per run: concurrent runs must not read each other's counts
   const code = await new Promise((res) => {
     const child = spawn(process.execPath, [
       '--test', '--test-concurrency=1', '--enable-source-maps',

@@ -10,7 +10,7 @@ Keeping it cheap
 ----------------
 The uncontended path is one non-blocking acquire of the real lock and one
 slot store of the owner's ident: no registry, no shared dict, no GC-tracked
-allocation (``test/bench/bench_locks.py`` measures what it costs: about 3.5x
+allocation (``bench/bench_locks.py`` measures what it costs: about 3.5x
 a plain lock's acquire/release pair, a few hundred nanoseconds).
 A thread that has to wait goes through `_wait_for_lock`, a function whose
 only job is to be recognisable: `snapshot` finds waiting threads by looking

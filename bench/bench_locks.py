@@ -2,7 +2,7 @@
 
 Run it under the free-threaded interpreter, from the repository root::
 
-    PYTHONPATH=runtime python3.13t test/bench/bench_locks.py [--pairs N]
+    PYTHONPATH=runtime python3.13t bench/bench_locks.py [--pairs N]
 
 Times N ``with lock: pass`` blocks per thread, at 1, 2 and 4 threads, each
 thread with its own lock (the uncontended case) and all threads on one lock

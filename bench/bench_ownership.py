@@ -2,7 +2,7 @@
 
 Run it under the free-threaded interpreter, from the repository root::
 
-    PYTHONPATH=runtime python3.13t test/bench/bench_ownership.py [--objects N] [--threads K]
+    PYTHONPATH=runtime python3.13t bench/bench_ownership.py [--objects N] [--threads K]
 
 K threads each create N/K GC-tracked objects (instances of a small class,
 each holding a list, so two tracked objects per item) and keep them; a tenth
