@@ -3,7 +3,10 @@
 #   - npm dependencies (npm ci, skipped when node_modules matches package-lock.json),
 #   - the bundles in dist/ (esbuild),
 #   - a free-threaded CPython 3.13t (found, or built once into ~/.cache/ftpy by `ftpy provision`,
-#     which installs its own build dependencies with apt-get when run as root).
+#     which installs its own build dependencies with apt-get when run as root),
+#   - code-server (VS Code in the browser) on its own Node 24, and Debian's chromium, for the
+#     demo's UI and the end-to-end tests (scripts/install-code-server.sh, cached in
+#     ~/.cache/ftpy/tools). FTPY_SKIP_CODE_SERVER=1 skips this part.
 # Called by scripts/demo.sh and scripts/test.sh; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +30,8 @@ node esbuild.mjs
 
 echo "== free-threaded Python"
 node dist/cli.js provision
+
+if [ "${FTPY_SKIP_CODE_SERVER:-0}" != 1 ]; then
+  echo "== code-server and chromium"
+  bash scripts/install-code-server.sh
+fi

@@ -24,7 +24,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, Browser, Page } from 'playwright-core';
-import { CHROMIUM, CodeServer, missingTools } from './codeServer';
+import { CHROMIUM, CodeServer, missingTools } from '../../cli/codeServer';
 import { LONG, Workbench, until } from './vscodeUi';
 
 const ROOT = process.cwd();
