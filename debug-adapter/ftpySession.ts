@@ -58,11 +58,14 @@ export class FtpySession extends LoggingDebugSession {
 
   // Plumbing.
 
-  /** Run an async handler; any failure becomes an error response, never an exception. */
+  /**
+   * Run an async handler; any failure becomes an error response, never an exception.  Failures
+   * because the program has just ended are not shown to the user as errors: nothing went wrong.
+   */
   private handle(response: DebugProtocol.Response, work: () => Promise<void>): void {
     work().catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      this.sendErrorResponse(response, { id: 1001, format: message, showUser: true });
+      this.sendErrorResponse(response, { id: 1001, format: message, showUser: !this.runtimeGone });
     });
   }
 
@@ -73,11 +76,31 @@ export class FtpySession extends LoggingDebugSession {
     return this.runtime;
   }
 
-  /** Forward a request to the runtime and send its body back as the response body. */
-  private forward(response: DebugProtocol.Response, command: Command, args: object): void {
+  /** Is the debuggee gone (or on its way out), so that a request to it can only fail? */
+  private get runtimeGone(): boolean {
+    return this.ended || (this.runtime !== undefined && this.runtime.isClosed);
+  }
+
+  /**
+   * Forward a request to the runtime and send its body back as the response body.
+   *
+   * `whenGone` is the answer for a request that finds the program ending or ended: the client
+   * asks for threads and stacks right up to the `terminated` event, and an error there would
+   * show the user a "no longer running" message for a program that just finished normally.
+   */
+  private forward(response: DebugProtocol.Response, command: Command, args: object, whenGone?: Body): void {
     this.handle(response, async () => {
-      const body = await this.requireRuntime().request(command, args as Body);
-      response.body = body;
+      if (whenGone && this.runtimeGone) {
+        response.body = whenGone;
+        this.sendResponse(response);
+        return;
+      }
+      try {
+        response.body = await this.requireRuntime().request(command, args as Body);
+      } catch (err) {
+        if (!whenGone || !this.runtimeGone) throw err;
+        response.body = whenGone; // the connection closed while the request was on its way
+      }
       this.sendResponse(response);
     });
   }
@@ -420,26 +443,30 @@ export class FtpySession extends LoggingDebugSession {
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     this.handle(response, async () => {
-      if (!this.runtime || this.runtime.isClosed) {
-        response.body = { threads: [] };
-      } else {
-        const body = await this.runtime.request('threads', {});
-        response.body = { threads: (body.threads as Thread[]) ?? [] };
+      let threads: Thread[] = [];
+      if (this.runtime && !this.runtime.isClosed) {
+        try {
+          const body = await this.runtime.request('threads', {});
+          threads = (body.threads as Thread[]) ?? [];
+        } catch (err) {
+          if (!this.runtimeGone) throw err; // the program ended meanwhile: no threads is the answer
+        }
       }
+      response.body = { threads };
       this.sendResponse(response);
     });
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    this.forward(response, 'stackTrace', args);
+    this.forward(response, 'stackTrace', args, { stackFrames: [], totalFrames: 0 });
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    this.forward(response, 'scopes', args);
+    this.forward(response, 'scopes', args, { scopes: [] });
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    this.forward(response, 'variables', args);
+    this.forward(response, 'variables', args, { variables: [] });
   }
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {

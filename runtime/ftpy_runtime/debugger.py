@@ -7,7 +7,9 @@ is running; the agent calls the request methods from its own thread.  The two me
 Order inside ``on_line`` matters: a thread first parks if a stop is under way, and only after it
 is let go does it look at its own step and breakpoint.  So when two threads reach a breakpoint
 together, one stops the world and the other reports its own hit after the next ``continue``:
-every hit is reported exactly once.
+every hit is reported exactly once.  A hit held back like that is checked again against the
+breakpoints as they are after the ``continue``: one the user removed (or changed so that it no
+longer applies) while the world was stopped is not reported.
 
 """
 
@@ -37,6 +39,21 @@ def select_backend(debugger: "Debugger") -> Any:
     return backend_settrace.SettraceBackend(debugger)
 
 
+#: Modules that start and end threads (and, with the runtime itself, the program) around the user's code.
+_PLUMBING = ("threading", "runpy")
+
+
+def _thread_ending(frame: types.FrameType) -> bool:
+    """Is every frame on this stack thread plumbing: threading's own or the runtime's (the
+    thread's target has returned, or the main thread's program has and it waits for the others)?"""
+    f: types.FrameType | None = frame
+    while f is not None:
+        if f.f_globals.get("__name__") not in _PLUMBING and not is_internal(f.f_code.co_filename):
+            return False
+        f = f.f_back
+    return True
+
+
 class Debugger:
     def __init__(self, send_event: Callable[[str, dict[str, Any]], None], on_resumed: Callable[[], None]) -> None:
         self.send_event = send_event
@@ -47,6 +64,8 @@ class Debugger:
         self.world = World(self.backend.set_global, self._report_stop, on_resumed)
         self.world.on_thread_change = lambda reason, ts: self.send_event("thread", {"reason": reason, "threadId": ts.id})
         self.breakpoints = BreakpointTable(self.registry, self.backend, self._breakpoint_changed)
+        #: The deadlocks already reported this session (see `_deadlock_key`), on the coordinator.
+        self._reported_deadlocks: set[tuple[frozenset[int], frozenset[Any]]] = set()
 
     def install(self) -> None:
         self.world.start()
@@ -60,6 +79,7 @@ class Debugger:
         self.exception_filters = frozenset()
         self.backend.set_exceptions(False)
         self.world.clear_all()
+        self._reported_deadlocks = set()
 
     # Events from the backend.  These run on user threads.
 
@@ -78,6 +98,8 @@ class Debugger:
             if self._step_done(ts.step, frame):
                 reason = "entry" if ts.step.kind == "entry" else "step"
                 self.stop(ts, frame, StopInfo(reason, ts))
+            elif ident == world.exempt and _thread_ending(frame):
+                self._step_ran_out(ts, frame)
             return False
         table = self.breakpoints.line_map.get(id(frame.f_code))
         if table is not None:
@@ -109,8 +131,14 @@ class Debugger:
         if fbp.hit_condition is not None and not fbp.hit_condition.matches(hits):
             return
         ts = self.world.current()
-        self.stop(ts, frame, StopInfo("function breakpoint", ts, hit_ids=[fbp.id],
-                                      description=f"Paused on function breakpoint {fbp.name}"))
+
+        def still_wanted() -> StopInfo | None:
+            # Removed or replaced while this hit waited: drop it (a replacement counts its own hits).
+            return info if self.breakpoints.start_map.get(id(frame.f_code)) is fbp else None
+
+        info = StopInfo("function breakpoint", ts, hit_ids=[fbp.id],
+                        description=f"Paused on function breakpoint {fbp.name}")
+        self.stop(ts, frame, info, recheck=still_wanted)
 
     def on_raise(self, frame: types.FrameType, exc: BaseException) -> None:
         if "raised" not in self.exception_filters or isinstance(exc, _BORING_EXCEPTIONS) or self._busy_parked():
@@ -159,11 +187,22 @@ class Debugger:
     # Stopping.
 
     def stop(self, ts: ThreadState, frame: types.FrameType, info: StopInfo,
-             stack_override: list[tuple[types.FrameType, int]] | None = None) -> None:
-        """Stop the world with this thread as the reason, and park until resumed."""
+             stack_override: list[tuple[types.FrameType, int]] | None = None,
+             recheck: Callable[[], StopInfo | None] | None = None) -> None:
+        """Stop the world with this thread as the reason, and park until resumed.
+
+        If another stop is under way, this thread parks in it first and tries again once resumed.
+        The world may have changed meanwhile: ``recheck`` (when given) then says what to report
+        now, or None when the stop no longer applies (its breakpoint was removed).
+        """
         world = self.world
         while not world.request_stop(ts, info):
             world.park(ts, frame)
+            if recheck is not None:
+                again = recheck()
+                if again is None:
+                    return
+                info = again
         world.park(ts, frame, stack_override)
 
     def pause(self) -> None:
@@ -177,8 +216,12 @@ class Debugger:
         }
         description = info.description
         for report in self._deadlocks():
-            self.send_event("output", {"category": "important", "output": report["text"] + "\n"})
-            self.send_event("deadlock", report)
+            key = self._deadlock_key(report)
+            if key not in self._reported_deadlocks:
+                # Each deadlock is announced once; the pause description names it every time.
+                self._reported_deadlocks.add(key)
+                self.send_event("output", {"category": "important", "output": report["text"] + "\n"})
+                self.send_event("deadlock", report)
             if info.reason == "pause":
                 who = " and ".join(f"'{t['name']}'" for t in report["threads"])
                 description = f"Paused: potential deadlock ({report['kind']}) between {who}"
@@ -189,6 +232,13 @@ class Debugger:
         if info.hit_ids:
             body["hitBreakpointIds"] = info.hit_ids
         self.send_event("stopped", body)
+
+    @staticmethod
+    def _deadlock_key(report: dict[str, Any]) -> tuple[frozenset[int], frozenset[Any]]:
+        """What makes a deadlock the same one: the threads in the cycle and the locks they wait for."""
+        threads = frozenset(int(t.get("id", 0)) for t in report.get("threads", []))
+        lock_ids = frozenset(lock.get("id") for lock in report.get("locks", []) if isinstance(lock, dict))
+        return threads, lock_ids
 
     def _deadlocks(self) -> list[dict[str, Any]]:
         """Deadlocks among tracked locks, checked on every stop (cheap unless a thread waits)."""
@@ -203,20 +253,46 @@ class Debugger:
     # Breakpoints.
 
     def _line_breakpoint(self, bp: Breakpoint, frame: types.FrameType) -> None:
-        if bp.condition and not self._condition(bp.condition, frame):
+        ts = self.world.current()
+        info = self._line_hit(ts, bp, frame)
+        if info is None:
             return
+
+        def still_wanted() -> StopInfo | None:
+            # This hit waited out another thread's stop: report it only if its breakpoint is
+            # still set.  One set anew in its place (a new id, maybe a new condition) judges the
+            # hit afresh; a removed one drops it.
+            nonlocal bp, info
+            table = self.breakpoints.line_map.get(id(frame.f_code))
+            now = table.get(bp.line) if table is not None else None
+            if now is None:
+                return None
+            if now is not bp:
+                bp = now
+                again = self._line_hit(ts, now, frame)
+                if again is None:
+                    return None
+                info = again
+            return info
+
+        self.stop(ts, frame, info, recheck=still_wanted)
+
+    def _line_hit(self, ts: ThreadState, bp: Breakpoint, frame: types.FrameType) -> StopInfo | None:
+        """Count a hit of ``bp``: the stop to make, or None (condition false, hit count not
+        reached, or a logpoint, which logs here)."""
+        if bp.condition and not self._condition(bp.condition, frame):
+            return None
         hits = bp.count_hit()
         if bp.hit_condition is not None and not bp.hit_condition.matches(hits):
-            return
+            return None
         if bp.log_message is not None:
             text = format_log_message(bp.log_message, lambda expr: self._log_value(expr, frame))
             self.send_event("output", {
                 "category": "console", "output": text + "\n",
                 "source": {"path": bp.path}, "line": bp.line,
             })
-            return
-        ts = self.world.current()
-        self.stop(ts, frame, StopInfo("breakpoint", ts, hit_ids=[bp.id]))
+            return None
+        return StopInfo("breakpoint", ts, hit_ids=[bp.id])
 
     def _condition(self, expr: str, frame: types.FrameType) -> bool:
         try:
@@ -262,6 +338,23 @@ class Debugger:
                 return False  # still inside the frame we are stepping over or out of
             f = f.f_back
         return True
+
+    def _step_ran_out(self, ts: ThreadState, frame: types.FrameType) -> None:
+        """A single-thread step left the thread's last frame: the thread is ending, and no user
+        line will ever finish the step.  The others are still parked, so stop again (reporting
+        one of them, since the ending thread has no code of the user's to show) rather than
+        leave the client thinking the program runs."""
+        others = sorted((t for t in list(self.world.parked.values()) if t is not ts), key=lambda t: t.id)
+        if ts.ident == threading.main_thread().ident:
+            # The program's end: it waits only for non-daemon threads.  If none is parked, it
+            # simply exits, and the end of the session says so.
+            others = [t for t in others if t.thread is not None and not t.thread.daemon]
+        if not others:
+            return  # nobody else is stopped: the thread simply runs on (to its end)
+        shown = next((t for t in others if t.frame is not None and is_user(t.frame.f_code.co_filename, self.just_my_code)),
+                     others[0])
+        self.stop(ts, frame, StopInfo("step", shown,
+                                      description=f"Paused: the stepped thread '{ts.name}' left its last frame"))
 
     def step(self, ts: ThreadState, kind: str, single_thread: bool) -> None:
         self.world.resume_for_step(ts, Step(kind, ts.frame), single_thread)

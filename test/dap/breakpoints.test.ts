@@ -111,3 +111,28 @@ test('breakpoints in a module imported later bind, and function breakpoints stop
     await stop(s);
   }
 });
+
+test('a breakpoint removed while stopped never stops again, even for threads already at it', { skip: SKIP, timeout: 90_000 }, async () => {
+  const STALE = programPath('stale_hits.py');
+  // Several rounds: the held-back hits depend on where the other workers were at the first stop.
+  for (let round = 0; round < 3; round++) {
+    const s = await startSession();
+    try {
+      await launch(s, { program: STALE }, { [STALE]: [{ line: lineOf('stale_hits.py', 'BP-STALE') }] });
+      const first = await s.events.next('stopped', 30_000);
+      assert.equal(first.body.reason, 'breakpoint');
+      const cleared = await s.dc.setBreakpointsRequest({ source: { path: STALE }, breakpoints: [] });
+      assert.deepEqual(cleared.body.breakpoints, []);
+      await s.dc.continueRequest({ threadId: first.body.threadId });
+      // A stale stop would leave the program paused: race it against the end.
+      const next = await Promise.race([
+        s.events.next('stopped', 60_000).then((e) => e.body as unknown),
+        s.events.next('terminated', 60_000).then(() => 'terminated'),
+      ]);
+      assert.equal(next, 'terminated', 'no stop after the breakpoint was removed');
+      assert.match(s.events.output('stdout'), /stale done \d+/);
+    } finally {
+      await stop(s);
+    }
+  }
+});

@@ -152,6 +152,14 @@ test('pause on a two-lock deadlock reports it, with both threads', { skip: SKIP,
     assert.match(important, /'first'/);
     assert.match(important, /'second'/);
     assert.match(important, new RegExp(`deadlock_demo\\.py:\\d+`));
+    // The same deadlock at the next stop: the pause still says so, but it is not announced again.
+    await s.dc.continueRequest({ threadId: stopped.body.threadId });
+    await s.dc.pauseRequest({ threadId: 1 });
+    const again = await s.events.next('stopped', 30_000);
+    assert.equal(again.body.reason, 'pause');
+    assert.match(String(again.body.description), /potential deadlock/);
+    assert.equal(deadlocks.length, 1, 'the deadlock is reported once per session');
+    assert.equal(s.events.output('important').match(/WARNING: ftpy: lock-order-inversion/g)?.length, 1);
   } finally {
     await stop(s);
   }

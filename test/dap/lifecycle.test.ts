@@ -27,6 +27,13 @@ test('output events, then exited with the exit code, then terminated', { skip: S
     await s.events.next('terminated');
     assert.match(s.events.output('stdout'), /bye/);
     assert.match(s.events.output('stderr'), /to stderr/);
+    // A client still asking about threads and stacks as the program ends gets empty answers,
+    // not "the debuggee is no longer running" errors (which VS Code would show the user).
+    assert.deepEqual((await s.dc.threadsRequest()).body.threads, []);
+    const st = await s.dc.stackTraceRequest({ threadId: 1 });
+    assert.deepEqual(st.body.stackFrames, []);
+    assert.deepEqual((await s.dc.scopesRequest({ frameId: 1 })).body.scopes, []);
+    assert.deepEqual((await s.dc.variablesRequest({ variablesReference: 1 })).body.variables, []);
   } finally {
     await stop(s);
   }

@@ -129,3 +129,49 @@ for (const justMyCode of [true, false]) {
     }
   });
 }
+
+test('a single-thread step out of a thread\'s last frame stops the session again', { skip: SKIP, timeout: 60_000 }, async () => {
+  const EXIT = programPath('step_exit.py');
+  const s = await startSession();
+  try {
+    await launch(s, { program: EXIT }, { [EXIT]: [{ line: lineOf('step_exit.py', 'BP-LAST') }] });
+    const stopped = await s.events.next('stopped', 30_000);
+    assert.equal(stopped.body.reason, 'breakpoint');
+    await s.dc.setBreakpointsRequest({ source: { path: EXIT }, breakpoints: [] });
+    await s.dc.stepOutRequest({ threadId: stopped.body.threadId, singleThread: true });
+    // The thread ends; the others are still parked, so the client must be told it is stopped.
+    const again = await s.events.next('stopped', 30_000);
+    assert.equal(again.body.reason, 'step');
+    assert.equal(again.body.allThreadsStopped, true);
+    assert.match(String(again.body.description), /'short' left its last frame/);
+    const frame = await topFrame(s, again.body.threadId);
+    assert.ok(frame, 'the reported thread has a stack to show');
+    await s.dc.continueRequest({ threadId: again.body.threadId });
+    await s.events.next('terminated', 30_000);
+    assert.match(s.events.output('stdout'), /step exit done/);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('a single-thread step out of the program\'s last line stops while a worker is parked', { skip: SKIP, timeout: 60_000 }, async () => {
+  const EXIT = programPath('step_exit_main.py');
+  const s = await startSession();
+  try {
+    await launch(s, { program: EXIT }, { [EXIT]: [{ line: lineOf('step_exit_main.py', 'BP-MAIN-LAST') }] });
+    const stopped = await s.events.next('stopped', 30_000);
+    assert.equal(stopped.body.reason, 'breakpoint');
+    await s.dc.stepOutRequest({ threadId: stopped.body.threadId, singleThread: true });
+    // The main thread now waits for the parked worker: without a stop the session would hang.
+    const again = await s.events.next('stopped', 30_000);
+    assert.equal(again.body.reason, 'step');
+    assert.notEqual(again.body.threadId, stopped.body.threadId, 'the parked worker is shown');
+    const frames = (await s.dc.stackTraceRequest({ threadId: again.body.threadId })).body.stackFrames;
+    assert.ok(frames.some((f) => f.name === 'counter'), `the worker's stack: ${frames.map((f) => f.name)}`);
+    await s.dc.continueRequest({ threadId: again.body.threadId });
+    await s.events.next('terminated', 30_000);
+    assert.match(s.events.output('stdout'), /main done/);
+  } finally {
+    await stop(s);
+  }
+});
