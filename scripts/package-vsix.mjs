@@ -117,7 +117,7 @@ function packageFrom(dir, target) {
   const name = target ? `${pkg.name}-${target}-${pkg.version}.vsix` : `${pkg.name}-${pkg.version}.vsix`;
   const out = join(outDir, name);
   rmSync(out, { force: true });
-  run(process.execPath, [vsce, 'package', '--no-dependencies', ...(target ? ['--target', target] : []), '-o', out], { cwd: dir });
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', ...(target ? ['--target', target] : []), '-o', out], { cwd: dir });
   return out;
 }
 
