@@ -20,6 +20,8 @@ export interface LaunchConfig {
   justMyCode: boolean;
   console: ConsoleKind;
   races: boolean;
+  /** Replace threading.Lock/RLock with owner-tracking locks (Locks view, deadlock reports). */
+  trackLocks: boolean;
   raceSuppressions?: string;
   gil: GilMode;
 }
@@ -37,7 +39,7 @@ const CLIENT_KEYS = new Set([
   'type', 'request', 'name', 'noDebug', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'presentation',
   'debugServer', 'windows', 'linux', 'osx', 'serverReadyAction', 'suppressMultipleSessionWarning',
 ]);
-const LAUNCH_KEYS = new Set(['program', 'module', 'args', 'cwd', 'env', 'python', 'stopOnEntry', 'justMyCode', 'console', 'races', 'raceSuppressions', 'gil', 'trace']);
+const LAUNCH_KEYS = new Set(['program', 'module', 'args', 'cwd', 'env', 'python', 'stopOnEntry', 'justMyCode', 'console', 'races', 'raceSuppressions', 'trackLocks', 'gil', 'trace']);
 const ATTACH_KEYS = new Set(['connect', 'pid', 'secret', 'justMyCode', 'python', 'trace']);
 
 function unknownKeys(raw: Record<string, unknown>, known: Set<string>): string[] {
@@ -115,6 +117,7 @@ export function parseLaunch(raw: Record<string, unknown>): { config: LaunchConfi
       justMyCode: optBool(raw, 'justMyCode', true),
       console,
       races: optBool(raw, 'races', false),
+      trackLocks: optBool(raw, 'trackLocks', true),
       raceSuppressions: raceSuppressions ? resolve(cwd, raceSuppressions) : undefined,
       gil,
     },

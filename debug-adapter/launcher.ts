@@ -22,6 +22,7 @@ export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number,
   const args = ['-m', 'ftpy_runtime', '--connect', `127.0.0.1:${port}`];
   if (cfg.stopOnEntry) args.push('--stop-on-entry');
   if (cfg.races) args.push('--races');
+  if (!cfg.trackLocks) args.push('--no-track-locks');
   if (cfg.raceSuppressions) args.push('--race-suppressions', cfg.raceSuppressions);
   if (cfg.module) args.push('--module', cfg.module, '--', ...cfg.args);
   else args.push('--', cfg.program as string, ...cfg.args);

@@ -34,6 +34,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--stop-on-entry", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="with --listen: start the program without waiting for an adapter")
     p.add_argument("--races", action="store_true", help="run the race detector")
+    p.add_argument("--no-track-locks", action="store_true",
+                   help="leave threading.Lock/RLock alone (no Locks view or deadlock reports; no per-acquire cost)")
     p.add_argument("--race-suppressions", metavar="FILE")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="program.py and its arguments")
     ns = p.parse_args(argv)
@@ -100,7 +102,7 @@ def main(argv: list[str]) -> int:
         agent.configured.wait()
 
     race = _start_races(agent, ns, program)
-    if race is None:
+    if race is None and not ns.no_track_locks:
         _track_locks(agent)
     debugger = agent.debugger
     sys.argv = [program or ns.module, *ns.args]

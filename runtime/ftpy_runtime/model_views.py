@@ -159,7 +159,8 @@ def locks_report(names: dict[int, str]) -> dict[str, Any]:
     report["deadlocks"] = locks.find_deadlocks(snap=snap)
     if not snap.get("installed"):
         report["reason"] = ("tracked locks are off (they are installed only without race detection, "
-                            "whose own Lock wrappers replace them); held locks cannot be attributed")
+                            "whose own Lock wrappers replace them, and unless trackLocks is false); "
+                            "held locks cannot be attributed")
     return report
 
 

@@ -182,3 +182,19 @@ test('with race detection on, locks are not tracked and the Locks view says why'
     await stop(s);
   }
 });
+
+test('trackLocks: false leaves threading.Lock alone: the program gets plain locks and the Locks view says why', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: HEADERS, trackLocks: false }, { [HEADERS]: [{ line: lineOf('headers_demo.py', 'BP-HEADERS') }] });
+    const stopped = await s.events.next('stopped', 30_000);
+    const report = (await s.dc.customRequest('ftpython/locks', {})).body as { installed: boolean; reason?: string };
+    assert.equal(report.installed, false);
+    assert.match(String(report.reason), /trackLocks is false/);
+    const frame = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames[0];
+    const ev = await s.dc.evaluateRequest({ expression: '__import__("threading").Lock().__class__.__module__', frameId: frame.id, context: 'repl' });
+    assert.equal(ev.body.result, "'_thread'", 'threading.Lock() is the plain C lock');
+  } finally {
+    await stop(s);
+  }
+});
