@@ -32,15 +32,15 @@ from .vectorclock import vc_join
 Current = Callable[[], Optional[ThreadState]]
 
 
-def _make_lock_class(current: Current, alloc: Callable[[], Any]) -> type:
-    class Lock:
-        """A threading.Lock that the race detector can see (same behaviour)."""
+def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any]) -> tuple[type, type]:
+    """The Lock and RLock wrappers, bound to this session's ``current`` thread-state getter.
 
+    Both publish the releasing thread's clock on release and join it on acquire; they differ
+    only in how they tell that the caller holds the lock, and RLock's Condition protocol.
+    """
+
+    class _Traced:
         __slots__ = ("_ftpy_lock", "_ftpy_vc", "__weakref__")
-
-        def __init__(self) -> None:
-            self._ftpy_lock = alloc()
-            self._ftpy_vc: Optional[tuple] = None
 
         def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
             ok = self._ftpy_lock.acquire(blocking, timeout)
@@ -50,21 +50,42 @@ def _make_lock_class(current: Current, alloc: Callable[[], Any]) -> type:
                     ts.acquire(self._ftpy_vc)
             return ok
 
-        acquire_lock = acquire
-
         def __enter__(self) -> bool:
             return self.acquire()
 
+        def _held(self) -> bool:
+            raise NotImplementedError
+
         def release(self) -> None:
             ts = current()
-            if ts is not None and self._ftpy_lock.locked():
+            if ts is not None and self._held():
                 self._ftpy_vc = ts.release()
             self._ftpy_lock.release()
 
-        release_lock = release
-
         def __exit__(self, *exc: Any) -> None:
             self.release()
+
+        def _at_fork_reinit(self) -> None:
+            self._ftpy_lock._at_fork_reinit()
+            self._ftpy_vc = None
+
+        def __repr__(self) -> str:
+            return repr(self._ftpy_lock)
+
+    class Lock(_Traced):
+        """A threading.Lock that the race detector can see (same behaviour)."""
+
+        __slots__ = ()
+
+        def __init__(self) -> None:
+            self._ftpy_lock = alloc()
+            self._ftpy_vc: Optional[tuple] = None
+
+        acquire_lock = _Traced.acquire
+        release_lock = _Traced.release
+
+        def _held(self) -> bool:
+            return self._ftpy_lock.locked()
 
         def locked(self) -> bool:
             return self._ftpy_lock.locked()
@@ -77,45 +98,17 @@ def _make_lock_class(current: Current, alloc: Callable[[], Any]) -> type:
                 return False
             return True
 
-        def _at_fork_reinit(self) -> None:
-            self._ftpy_lock._at_fork_reinit()
-            self._ftpy_vc = None
-
-        def __repr__(self) -> str:
-            return repr(self._ftpy_lock)
-
-    return Lock
-
-
-def _make_rlock_class(current: Current, make: Callable[[], Any]) -> type:
-    class RLock:
+    class RLock(_Traced):
         """A threading.RLock that the race detector can see (same behaviour)."""
 
-        __slots__ = ("_ftpy_lock", "_ftpy_vc", "__weakref__")
+        __slots__ = ()
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self._ftpy_lock = make()
+            self._ftpy_lock = make_rlock()
             self._ftpy_vc: Optional[tuple] = None
 
-        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-            ok = self._ftpy_lock.acquire(blocking, timeout)
-            if ok and self._ftpy_vc is not None:
-                ts = current()
-                if ts is not None:
-                    ts.acquire(self._ftpy_vc)
-            return ok
-
-        def __enter__(self) -> bool:
-            return self.acquire()
-
-        def release(self) -> None:
-            ts = current()
-            if ts is not None and self._ftpy_lock._is_owned():
-                self._ftpy_vc = ts.release()
-            self._ftpy_lock.release()
-
-        def __exit__(self, *exc: Any) -> None:
-            self.release()
+        def _held(self) -> bool:
+            return self._ftpy_lock._is_owned()
 
         def _is_owned(self) -> bool:
             return self._ftpy_lock._is_owned()
@@ -136,14 +129,7 @@ def _make_rlock_class(current: Current, make: Callable[[], Any]) -> type:
         def _recursion_count(self) -> int:
             return self._ftpy_lock._recursion_count()
 
-        def _at_fork_reinit(self) -> None:
-            self._ftpy_lock._at_fork_reinit()
-            self._ftpy_vc = None
-
-        def __repr__(self) -> str:
-            return repr(self._ftpy_lock)
-
-    return RLock
+    return Lock, RLock
 
 
 class SyncPatcher:
@@ -177,8 +163,9 @@ class SyncPatcher:
         current: Current = session.current
         publish = self.publish
 
-        self._patch(threading, "Lock", _make_lock_class(current, _thread.allocate_lock))
-        self._patch(threading, "RLock", _make_rlock_class(current, _thread.RLock))
+        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock)
+        self._patch(threading, "Lock", lock_class)
+        self._patch(threading, "RLock", rlock_class)
 
         # Threads ----------------------------------------------------------------------
         Thread = threading.Thread
