@@ -36,13 +36,32 @@ const builds = [
 const watch = process.argv.includes('--watch');
 let failed = 0;
 for (const b of builds) {
-  const missing = Object.values(b.entryPoints).filter((e) => { try { statSync(e); return false; } catch { return true; } });
-  if (missing.length) { console.warn(`esbuild: skipping ${missing.join(', ')} (not written yet)`); continue; }
+  const missing = Object.values(b.entryPoints).filter((e) => {
+    try {
+      statSync(e);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length) {
+    console.warn(`esbuild: skipping ${missing.join(', ')} (not written yet)`);
+    continue;
+  }
   // Each bundle builds on its own, so one broken entry point doesn't hide the others' errors.
   try {
     if (watch) await (await esbuild.context(b)).watch();
     else await esbuild.build(b);
-  } catch { failed++; }
+  } catch {
+    failed++;
+  }
 }
-try { chmodSync('dist/cli.js', 0o755); } catch { /* not built */ }
-if (failed) { console.error(`esbuild: ${failed} bundle(s) failed`); process.exit(1); }
+try {
+  chmodSync('dist/cli.js', 0o755);
+} catch {
+  /* not built */
+}
+if (failed) {
+  console.error(`esbuild: ${failed} bundle(s) failed`);
+  process.exit(1);
+}

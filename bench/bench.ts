@@ -17,9 +17,9 @@
  */
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DebugProtocol } from '@vscode/debugprotocol';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { resolveInterpreter, runtimeDir } from '../debug-adapter/interpreters';
 import { launch, end, waitForOutput } from './dap';
 
@@ -29,17 +29,32 @@ const W = (name: string): string => join(ROOT, 'bench', 'workloads', `${name}.py
 const UNRELATED = W('unrelated');
 const PROGRAMS = join(ROOT, 'bench', 'programs');
 
-interface Options { threads: number[]; reps: number; only: Set<string> | null; scale: number; workloads: string[]; json?: string }
+interface Options {
+  threads: number[];
+  reps: number;
+  only: Set<string> | null;
+  scale: number;
+  workloads: string[];
+  json?: string;
+}
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { threads: [1, Math.max(2, cpus().length)], reps: 3, only: null, scale: 1, workloads: WORKLOADS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = (): string => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
     if (a === '--json') o.json = resolve(next());
-    else if (a === '--threads') o.threads = [...new Set([1, ...next().split(',').map(Number)])].sort((x, y) => x - y); // 1 is always the baseline
+    else if (a === '--threads')
+      o.threads = [...new Set([1, ...next().split(',').map(Number)])].sort((x, y) => x - y); // 1 is always the baseline
     else if (a === '--scale') o.scale = Number(next());
-    else if (a === '--workloads') o.workloads = next().split(',').filter((w) => WORKLOADS.includes(w));
+    else if (a === '--workloads')
+      o.workloads = next()
+        .split(',')
+        .filter((w) => WORKLOADS.includes(w));
     else if (a === '--reps') o.reps = Number(next());
     else if (a === '--only') o.only = new Set(next().split(','));
     else throw new Error(`unknown option ${a}`);
@@ -49,7 +64,12 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------- statistics
 
-export interface Stat { median: number; min: number; max: number; n: number }
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 function stat(xs: number[]): Stat {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -60,7 +80,11 @@ const spread = (s: Stat, digits = 2): string => `${s.median.toFixed(digits)} (${
 
 // ---------------------------------------------------------------- running workloads
 
-interface BenchLine { seconds: number; threads: number; maxrss_kb: number }
+interface BenchLine {
+  seconds: number;
+  threads: number;
+  maxrss_kb: number;
+}
 
 function parseBench(text: string, what: string): BenchLine {
   const m = text.match(/FTPY_BENCH (\{.*\})/);
@@ -72,8 +96,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, what = ar
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { out += d; });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
     child.on('error', rej);
     child.on('close', (code) => (code === 0 || code === 66 ? res(out) : rej(new Error(`${what} exited ${code}:\n${out.slice(-2000)}`))));
   });
@@ -85,12 +113,28 @@ async function once(mode: Mode, python: string, workload: string, threads: numbe
   const args = [W(workload), '--threads', String(threads), '--scale', String(scale)];
   const env = { PYTHONPATH: runtimeDir() };
   switch (mode) {
-    case 'plain': return parseBench(await run(python, args, { PYTHON_GIL: '0' }), `${workload} plain`);
-    case 'gil-on': return parseBench(await run(python, args, { PYTHON_GIL: '1' }), `${workload} PYTHON_GIL=1`);
-    case 'pdb': return parseBench(await run(python, ['-m', 'pdb', '-c', `b ${UNRELATED}:5`, '-c', 'c', ...args], { PYTHON_GIL: '0' }), `${workload} under pdb`);
-    case 'race': return parseBench(await run(python, ['-m', 'ftpy_runtime.race', '--', ...args], { ...env, PYTHON_GIL: '0' }), `${workload} under ftpy race`);
+    case 'plain':
+      return parseBench(await run(python, args, { PYTHON_GIL: '0' }), `${workload} plain`);
+    case 'gil-on':
+      return parseBench(await run(python, args, { PYTHON_GIL: '1' }), `${workload} PYTHON_GIL=1`);
+    case 'pdb':
+      return parseBench(
+        await run(python, ['-m', 'pdb', '-c', `b ${UNRELATED}:5`, '-c', 'c', ...args], { PYTHON_GIL: '0' }),
+        `${workload} under pdb`,
+      );
+    case 'race':
+      return parseBench(
+        await run(python, ['-m', 'ftpy_runtime.race', '--', ...args], { ...env, PYTHON_GIL: '0' }),
+        `${workload} under ftpy race`,
+      );
     case 'debugger': {
-      const s = await launch({ program: args[0], args: args.slice(1), python, breakpoints: [{ path: UNRELATED, lines: [5] }], extra: { env: { PYTHON_GIL: '0' } } });
+      const s = await launch({
+        program: args[0],
+        args: args.slice(1),
+        python,
+        breakpoints: [{ path: UNRELATED, lines: [5] }],
+        extra: { env: { PYTHON_GIL: '0' } },
+      });
       await s.terminated;
       const line = parseBench(s.output(), `${workload} under the debugger`);
       await end(s);
@@ -100,17 +144,32 @@ async function once(mode: Mode, python: string, workload: string, threads: numbe
 }
 
 /** Interleaves the modes rep by rep, so drift in machine load hits all of them alike. */
-async function measure(modes: Mode[], python: string, workload: string, threads: number, reps: number, scale: number): Promise<Record<string, { time: Stat; rss: Stat }>> {
+async function measure(
+  modes: Mode[],
+  python: string,
+  workload: string,
+  threads: number,
+  reps: number,
+  scale: number,
+): Promise<Record<string, { time: Stat; rss: Stat }>> {
   const samples: Record<string, BenchLine[]> = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < reps; r++) {
     for (const m of modes) samples[m].push(await once(m, python, workload, threads, scale));
   }
-  return Object.fromEntries(modes.map((m) => [m, { time: stat(samples[m].map((s) => s.seconds)), rss: stat(samples[m].map((s) => s.maxrss_kb)) }]));
+  return Object.fromEntries(
+    modes.map((m) => [m, { time: stat(samples[m].map((s) => s.seconds)), rss: stat(samples[m].map((s) => s.maxrss_kb)) }]),
+  );
 }
 
 // ---------------------------------------------------------------- figures
 
-interface Figure { name: string; value: string; target?: string; met?: boolean; data: unknown }
+interface Figure {
+  name: string;
+  value: string;
+  target?: string;
+  met?: boolean;
+  data: unknown;
+}
 
 async function pauseLatency(python: string, threads: number, reps: number): Promise<Stat> {
   const s = await launch({ program: join(PROGRAMS, 'spin.py'), args: [String(threads), '600'], python });
@@ -127,13 +186,18 @@ async function pauseLatency(python: string, threads: number, reps: number): Prom
       await s.dc.continueRequest({ threadId: first });
       await new Promise((r) => setTimeout(r, 50));
     }
-  } finally { await end(s); }
+  } finally {
+    await end(s);
+  }
   return stat(ms);
 }
 
 async function hitThroughput(python: string, threads: number, hits: number): Promise<{ stops: number; perSecond: number }> {
   const program = join(PROGRAMS, 'hits.py');
-  const line = readFileSync(program, 'utf8').split('\n').findIndex((l) => l.includes('# BREAKPOINT')) + 1;
+  const line =
+    readFileSync(program, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('# BREAKPOINT')) + 1;
   const s = await launch({ program, args: [String(threads), String(hits)], python, breakpoints: [{ path: program, lines: [line] }] });
   let stops = 0;
   const t0 = process.hrtime.bigint();
@@ -144,7 +208,9 @@ async function hitThroughput(python: string, threads: number, hits: number): Pro
       stops++;
       await s.dc.continueRequest({ threadId: (ev as DebugProtocol.StoppedEvent).body.threadId ?? 1 });
     }
-  } finally { await end(s); }
+  } finally {
+    await end(s);
+  }
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   return { stops, perSecond: stops / sec };
 }
@@ -159,13 +225,31 @@ export async function main(argv: string[]): Promise<number> {
   const py = await resolveInterpreter();
   const want = (k: string): boolean => !o.only || o.only.has(k);
   const version = (await run(py.path, ['-c', 'import sys; print(sys.version.replace("\\n", " "))'])).trim();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), python: py.path, version, date: new Date().toISOString(), threads: o.threads, reps: o.reps, scale: o.scale };
-  console.log(`ftpy bench — ${machine.cores} cores (${machine.cpu}), Python ${version}, threads ${o.threads.join('/')}, ${o.reps} reps, ${machine.date}`);
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    python: py.path,
+    version,
+    date: new Date().toISOString(),
+    threads: o.threads,
+    reps: o.reps,
+    scale: o.scale,
+  };
+  console.log(
+    `ftpy bench — ${machine.cores} cores (${machine.cpu}), Python ${version}, threads ${o.threads.join('/')}, ${o.reps} reps, ${machine.date}`,
+  );
   const figures: Figure[] = [];
   const errors: string[] = [];
   const attempt = async (key: string, fn: () => Promise<void>): Promise<void> => {
     if (!want(key)) return;
-    try { await fn(); } catch (e) { const msg = `${key}: ${(e as Error).message.split('\n')[0]}`; errors.push(msg); console.log(`  ! ${msg}`); }
+    try {
+      await fn();
+    } catch (e) {
+      const msg = `${key}: ${(e as Error).message.split('\n')[0]}`;
+      errors.push(msg);
+      console.log(`  ! ${msg}`);
+    }
   };
   const raw: Record<string, unknown> = {};
 
@@ -180,33 +264,64 @@ export async function main(argv: string[]): Promise<number> {
     // A warm-up run of each mode; one that cannot run at all is reported, not fatal.
     const usable: Mode[] = [];
     for (const m of modes) {
-      try { await once(m, py.path, w, 1, o.scale); usable.push(m); } catch (e) { const msg = `${w} ${m}: ${(e as Error).message.split('\n')[0]}`; errors.push(msg); console.log(`  ! ${msg}`); }
+      try {
+        await once(m, py.path, w, 1, o.scale);
+        usable.push(m);
+      } catch (e) {
+        const msg = `${w} ${m}: ${(e as Error).message.split('\n')[0]}`;
+        errors.push(msg);
+        console.log(`  ! ${msg}`);
+      }
     }
     const byThreads: Record<number, Record<string, { time: Stat; rss: Stat }>> = {};
     for (const t of o.threads) byThreads[t] = await measure(usable, py.path, w, t, o.reps, o.scale);
     raw[w] = byThreads;
     const p1 = byThreads[1].plain.time.median;
-    const ratio = (m: string, t: number): number | undefined => byThreads[t][m] ? byThreads[t][m].time.median / byThreads[t].plain.time.median : undefined;
+    const ratio = (m: string, t: number): number | undefined =>
+      byThreads[t][m] ? byThreads[t][m].time.median / byThreads[t].plain.time.median : undefined;
     for (const t of o.threads) {
       const d = ratio('debugger', t);
-      if (d !== undefined) figures.push({ name: `idle debugger overhead, ${w}, ${t} thr`, value: `${f2(d)}×`, target: '≤ 1.05×', met: d <= 1.05, data: byThreads[t].debugger });
+      if (d !== undefined)
+        figures.push({
+          name: `idle debugger overhead, ${w}, ${t} thr`,
+          value: `${f2(d)}×`,
+          target: '≤ 1.05×',
+          met: d <= 1.05,
+          data: byThreads[t].debugger,
+        });
       const p = ratio('pdb', t);
       if (p !== undefined) figures.push({ name: `  pdb (stdlib peer), ${w}, ${t} thr`, value: `${f2(p)}×`, data: byThreads[t].pdb });
       const r = ratio('race', t);
       if (r !== undefined) {
         const rss = byThreads[t].race.rss.median / byThreads[t].plain.rss.median;
-        figures.push({ name: `ftpy race slowdown, ${w}, ${t} thr`, value: `${f2(r)}×  (peak RSS ${f2(rss)}×)`, target: '≤ 10×', met: r <= 10, data: byThreads[t].race });
+        figures.push({
+          name: `ftpy race slowdown, ${w}, ${t} thr`,
+          value: `${f2(r)}×  (peak RSS ${f2(rss)}×)`,
+          target: '≤ 10×',
+          met: r <= 10,
+          data: byThreads[t].race,
+        });
       }
       if (t === 1) continue;
       const plainSpeedup = p1 / byThreads[t].plain.time.median;
       figures.push({ name: `plain speedup, ${w}, ${t} vs 1 thr`, value: `${f2(plainSpeedup)}×`, data: byThreads[t].plain });
-      for (const [mode, label] of [['debugger', 'debugger'], ['race', 'ftpy race']] as const) {
+      for (const [mode, label] of [
+        ['debugger', 'debugger'],
+        ['race', 'ftpy race'],
+      ] as const) {
         if (!byThreads[1][mode] || !byThreads[t][mode]) continue;
-        const kept = (byThreads[1][mode].time.median / byThreads[t][mode].time.median) / plainSpeedup;
-        figures.push({ name: `scaling kept under ${label}, ${w}, ${t} vs 1 thr`, value: f2(kept), target: '≥ 0.95', met: kept >= 0.95, data: { plainSpeedup } });
+        const kept = byThreads[1][mode].time.median / byThreads[t][mode].time.median / plainSpeedup;
+        figures.push({
+          name: `scaling kept under ${label}, ${w}, ${t} vs 1 thr`,
+          value: f2(kept),
+          target: '≥ 0.95',
+          met: kept >= 0.95,
+          data: { plainSpeedup },
+        });
       }
       const g = ratio('gil-on', t);
-      if (g !== undefined) figures.push({ name: `GIL on vs off, ${w}, ${t} thr (time ratio)`, value: `${f2(g)}×`, data: byThreads[t]['gil-on'] });
+      if (g !== undefined)
+        figures.push({ name: `GIL on vs off, ${w}, ${t} thr (time ratio)`, value: `${f2(g)}×`, data: byThreads[t]['gil-on'] });
     }
   }
 
@@ -214,13 +329,25 @@ export async function main(argv: string[]): Promise<number> {
     for (const n of [8, 64]) {
       console.log(`\npause latency with ${n} busy threads…`);
       const s = await pauseLatency(py.path, n, 10);
-      figures.push({ name: `pause → stopped, ${n} busy threads (ms)`, value: spread(s, 1), target: n === 8 ? '< 10 ms' : undefined, met: n === 8 ? s.median < 10 : undefined, data: s });
+      figures.push({
+        name: `pause → stopped, ${n} busy threads (ms)`,
+        value: spread(s, 1),
+        target: n === 8 ? '< 10 ms' : undefined,
+        met: n === 8 ? s.median < 10 : undefined,
+        data: s,
+      });
     }
   });
   await attempt('hits', async () => {
     console.log('\nbreakpoint-hit throughput, 8 threads × 25 hits…');
     const h = await hitThroughput(py.path, 8, 25);
-    figures.push({ name: 'breakpoint stops per second (8 threads)', value: `${h.perSecond.toFixed(1)}/s over ${h.stops} stops`, met: h.stops === 200, target: '200 stops', data: h });
+    figures.push({
+      name: 'breakpoint stops per second (8 threads)',
+      value: `${h.perSecond.toFixed(1)}/s over ${h.stops} stops`,
+      met: h.stops === 200,
+      target: '200 stops',
+      data: h,
+    });
   });
   await attempt('ownership', async () => {
     console.log('\nownership snapshot over 1M objects…');
@@ -228,7 +355,11 @@ export async function main(argv: string[]): Promise<number> {
     const live = out.match(/live GC-tracked objects: ([\d,]+)/)?.[1] ?? '?';
     const snap = out.match(/ownership\.snapshot\(\): +best ([\d.]+)s +median ([\d.]+)s/);
     const gcOnly = out.match(/gc\.get_objects\(\): +best ([\d.]+)s/)?.[1];
-    figures.push({ name: `ownership snapshot, ${live} objects (s)`, value: snap ? `${snap[2]} median, ${snap[1]} best (gc.get_objects ${gcOnly})` : 'unparsed', data: out });
+    figures.push({
+      name: `ownership snapshot, ${live} objects (s)`,
+      value: snap ? `${snap[2]} median, ${snap[1]} best (gc.get_objects ${gcOnly})` : 'unparsed',
+      data: out,
+    });
   });
 
   await attempt('locks', async () => {
@@ -241,13 +372,24 @@ export async function main(argv: string[]): Promise<number> {
 
   const width = Math.max(...figures.map((f) => f.name.length), 10);
   console.log(`\n${'figure'.padEnd(width)}  ${'value'.padEnd(34)}  target      met`);
-  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${f.value.padEnd(34)}  ${(f.target ?? '').padEnd(10)}  ${f.met === undefined ? '' : f.met ? 'yes' : 'NO'}`);
+  for (const f of figures)
+    console.log(
+      `${f.name.padEnd(width)}  ${f.value.padEnd(34)}  ${(f.target ?? '').padEnd(10)}  ${f.met === undefined ? '' : f.met ? 'yes' : 'NO'}`,
+    );
   if (errors.length) console.log(`\nnot measured:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
   if (o.json) {
-    writeFileSync(o.json, JSON.stringify({ machine, figures, errors, raw }, null, 2) + '\n');
+    writeFileSync(o.json, `${JSON.stringify({ machine, figures, errors, raw }, null, 2)}\n`);
     console.log(`\nwrote ${o.json}`);
   }
   return 0;
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e: unknown) => { console.error(`bench: ${(e as Error).message}`); process.exitCode = 1; });
+main(process.argv.slice(2)).then(
+  (c) => {
+    process.exitCode = c;
+  },
+  (e: unknown) => {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exitCode = 1;
+  },
+);

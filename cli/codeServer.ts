@@ -2,7 +2,7 @@
 // scripts/install-code-server.sh) with a throwaway profile and the extension installed from a
 // .vsix, driven by playwright-core in Debian's chromium.
 
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -78,7 +78,13 @@ export class CodeServer {
     mkdirSync(extensions);
     mkdirSync(config);
     writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
-    const csEnv = { ...process.env, ...env, XDG_CONFIG_HOME: config, XDG_DATA_HOME: join(base, 'data'), XDG_CACHE_HOME: join(base, 'cache') };
+    const csEnv = {
+      ...process.env,
+      ...env,
+      XDG_CONFIG_HOME: config,
+      XDG_DATA_HOME: join(base, 'data'),
+      XDG_CACHE_HOME: join(base, 'cache'),
+    };
     const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
     const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', vsix], { env: csEnv, encoding: 'utf8', timeout: 120_000 });
     if (inst.status !== 0 || !/successfully installed/i.test(inst.stdout + inst.stderr)) {
@@ -92,12 +98,26 @@ export class CodeServer {
     // program would fork again here, and its child would escape that group.)
     const proc = spawn(
       CODE_SERVER,
-      [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-        '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'],
+      [
+        ...common,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--ignore-last-opened',
+      ],
       { env: csEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
-    proc.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
-    proc.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+    proc.stdout?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
     const server = new CodeServer(proc, port, [base], () => log);
     try {
       await server.waitUntilListening(90_000);

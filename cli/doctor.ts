@@ -1,7 +1,7 @@
 /** `ftpy doctor`: every interpreter found, free-threaded or not, and which one ftpy will use. */
 import { delimiter, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { discoverAll, inspectInterpreter, resolveInterpreter, FtpyError, InterpreterInfo } from '../debug-adapter/interpreters';
+import { discoverAll, inspectInterpreter, resolveInterpreter, FtpyError, type InterpreterInfo } from '../debug-adapter/interpreters';
 import { cacheRoot } from '../debug-adapter/provision';
 
 type Row = InterpreterInfo | { path: string; source: string; error: string };
@@ -14,7 +14,11 @@ async function gilBuildsOnPath(known: Set<string>): Promise<Row[]> {
       const p = resolve(join(dir, name));
       if (known.has(p) || !existsSync(p)) continue;
       known.add(p);
-      try { out.push(await inspectInterpreter(p, 'PATH')); } catch { /* not runnable: pyenv shims without a version, etc. */ }
+      try {
+        out.push(await inspectInterpreter(p, 'PATH'));
+      } catch {
+        /* not runnable: pyenv shims without a version, etc. */
+      }
       break; // the first on PATH is the one a shell would run
     }
   }
@@ -24,27 +28,41 @@ async function gilBuildsOnPath(known: Set<string>): Promise<Row[]> {
 export async function doctorCommand(args: string[]): Promise<number> {
   const json = args.includes('--json');
   const rows: Row[] = await discoverAll();
-  rows.push(...await gilBuildsOnPath(new Set(rows.map((r) => r.path))));
+  rows.push(...(await gilBuildsOnPath(new Set(rows.map((r) => r.path)))));
   let chosen: InterpreterInfo | undefined;
   let problem: string | undefined;
-  try { chosen = await resolveInterpreter(); } catch (e) { if (e instanceof FtpyError) problem = e.message; else throw e; }
+  try {
+    chosen = await resolveInterpreter();
+  } catch (e) {
+    if (e instanceof FtpyError) problem = e.message;
+    else throw e;
+  }
 
   if (json) {
-    process.stdout.write(JSON.stringify({ interpreters: rows, chosen: chosen?.path ?? null, problem: problem ?? null, cache: cacheRoot() }, null, 2) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({ interpreters: rows, chosen: chosen?.path ?? null, problem: problem ?? null, cache: cacheRoot() }, null, 2)}\n`,
+    );
     return chosen ? 0 : 1;
   }
   const out: string[] = ['Python interpreters found (* = the one ftpy uses):'];
   if (rows.length === 0) out.push('  (none)');
   for (const r of rows) {
     const mark = chosen && r.path === chosen.path ? '*' : ' ';
-    if ('error' in r) { out.push(`${mark} ${r.path}  [${r.source}]  unusable: ${r.error}`); continue; }
+    if ('error' in r) {
+      out.push(`${mark} ${r.path}  [${r.source}]  unusable: ${r.error}`);
+      continue;
+    }
     const kind = r.freeThreaded ? 'free-threaded' : 'GIL build';
     const gil = r.gilEnabled === null ? 'GIL on (always)' : r.gilEnabled ? 'GIL on' : 'GIL off';
     out.push(`${mark} ${r.path}  Python ${r.version}  ${kind}, ${gil}  [${r.source}]`);
   }
   out.push('');
-  out.push(chosen ? `ftpy will use ${chosen.path} (Python ${chosen.version}, free-threaded, from ${chosen.source}).` : `ftpy has no interpreter to use: ${problem}`);
+  out.push(
+    chosen
+      ? `ftpy will use ${chosen.path} (Python ${chosen.version}, free-threaded, from ${chosen.source}).`
+      : `ftpy has no interpreter to use: ${problem}`,
+  );
   out.push(`cache: ${cacheRoot()}`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   return chosen ? 0 : 1;
 }

@@ -27,11 +27,18 @@ commands:
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'doctor': return doctorCommand(rest);
-    case 'provision': return provisionCommand(rest);
-    case 'race': return raceCommand(rest);
-    case 'demo': return demoCommand(rest);
-    case undefined: case '-h': case '--help': case 'help':
+    case 'doctor':
+      return doctorCommand(rest);
+    case 'provision':
+      return provisionCommand(rest);
+    case 'race':
+      return raceCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     default:
@@ -41,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     if (err instanceof FtpyError) process.stderr.write(`ftpy: ${err.message}\n`);
     else process.stderr.write(`ftpy: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -1,6 +1,6 @@
 /** `ftpy provision`: find a free-threaded interpreter, or build CPython 3.13t into the cache. */
 import { FtpyError, resolveInterpreter } from '../debug-adapter/interpreters';
-import { provision, ProvisionError, ProvisionProgress } from '../debug-adapter/provision';
+import { provision, ProvisionError, type ProvisionProgress } from '../debug-adapter/provision';
 
 function fmt(sec: number): string {
   const s = Math.floor(sec);
@@ -12,25 +12,34 @@ export async function provisionCommand(args: string[]): Promise<number> {
   const printPath = args.includes('--print-path');
   const progressJson = args.includes('--progress-json');
   const unknown = args.filter((a) => !['--force', '--print-path', '--progress-json'].includes(a));
-  if (unknown.length) { process.stderr.write(`ftpy provision: unknown option ${unknown[0]}\n`); return 2; }
+  if (unknown.length) {
+    process.stderr.write(`ftpy provision: unknown option ${unknown[0]}\n`);
+    return 2;
+  }
 
-  const say = (msg: string): void => { process.stderr.write(msg + '\n'); };
+  const say = (msg: string): void => {
+    process.stderr.write(`${msg}\n`);
+  };
   if (!force) {
     // Any free-threaded interpreter discovery finds will do, the cache included.
     try {
       const found = await resolveInterpreter();
-      if (!printPath || process.stderr.isTTY) say(`ftpy: free-threaded Python ${found.version} already available: ${found.path} (from ${found.source})`);
-      if (printPath) process.stdout.write(found.path + '\n');
+      if (!printPath || process.stderr.isTTY)
+        say(`ftpy: free-threaded Python ${found.version} already available: ${found.path} (from ${found.source})`);
+      if (printPath) process.stdout.write(`${found.path}\n`);
       return 0;
     } catch (e) {
       // An explicit FTPY_PYTHON that is wrong is the user's to fix, not ours to paper over.
       if (e instanceof FtpyError && process.env.FTPY_PYTHON) throw e;
     }
   }
-  say('ftpy: no free-threaded Python found; building CPython 3.13t from Debian trixie\'s sources (about 5–10 minutes).');
+  say("ftpy: no free-threaded Python found; building CPython 3.13t from Debian trixie's sources (about 5–10 minutes).");
   let last = '';
   const onProgress = (p: ProvisionProgress): void => {
-    if (progressJson) { process.stdout.write(JSON.stringify(p) + '\n'); return; }
+    if (progressJson) {
+      process.stdout.write(`${JSON.stringify(p)}\n`);
+      return;
+    }
     const line = `[${fmt(p.elapsedSec)}] ${p.phase}`;
     if (p.phase !== last || !process.stderr.isTTY) say(line);
     last = p.phase;
@@ -43,11 +52,14 @@ export async function provisionCommand(args: string[]): Promise<number> {
     const started = Date.now();
     const path = await provision({ force, onProgress, signal: ac.signal });
     say(`ftpy: free-threaded Python ready in ${fmt((Date.now() - started) / 1000)}: ${path}`);
-    if (printPath) process.stdout.write(path + '\n');
-    if (progressJson) process.stdout.write(JSON.stringify({ phase: 'done', path }) + '\n');
+    if (printPath) process.stdout.write(`${path}\n`);
+    if (progressJson) process.stdout.write(`${JSON.stringify({ phase: 'done', path })}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ProvisionError) { say(`ftpy provision: ${e.message}`); return 1; }
+    if (e instanceof ProvisionError) {
+      say(`ftpy provision: ${e.message}`);
+      return 1;
+    }
     throw e;
   } finally {
     process.off('SIGINT', onSignal);

@@ -34,7 +34,10 @@ export function parseRaceArgs(argv: string[]): RaceOptions {
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { i++; break; }
+    if (a === '--') {
+      i++;
+      break;
+    }
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     if (['--json', '--sarif', '--suppressions', '--python', '--include', '--exclude'].includes(name)) {
@@ -45,12 +48,24 @@ export function parseRaceArgs(argv: string[]): RaceOptions {
         value = argv[++i];
       }
       switch (name) {
-        case '--json': opts.json = value; break;
-        case '--sarif': opts.sarif = value; break;
-        case '--suppressions': opts.suppressions = value; break;
-        case '--python': opts.python = value; break;
-        case '--include': opts.include.push(value); break;
-        case '--exclude': opts.exclude.push(value); break;
+        case '--json':
+          opts.json = value;
+          break;
+        case '--sarif':
+          opts.sarif = value;
+          break;
+        case '--suppressions':
+          opts.suppressions = value;
+          break;
+        case '--python':
+          opts.python = value;
+          break;
+        case '--include':
+          opts.include.push(value);
+          break;
+        case '--exclude':
+          opts.exclude.push(value);
+          break;
       }
       continue;
     }
@@ -98,7 +113,9 @@ export async function raceCommand(argv: string[]): Promise<number> {
   return new Promise<number>((done) => {
     const child = spawn(python, runtimeArgs(opts), { stdio: 'inherit', env });
     // The child gets the terminal's signals itself; the parent just waits for it.
-    const ignore = () => { /* forwarded by the terminal's process group */ };
+    const ignore = () => {
+      /* forwarded by the terminal's process group */
+    };
     process.on('SIGINT', ignore);
     child.on('error', (err) => {
       process.removeListener('SIGINT', ignore);

@@ -6,20 +6,28 @@
  * process-global state and never exits the process, so the extension can run it inline.
  */
 import {
-  BreakpointEvent, ExitedEvent, Event, InitializedEvent, LoggingDebugSession, OutputEvent, StoppedEvent,
-  TerminatedEvent, Thread, ThreadEvent,
+  BreakpointEvent,
+  ExitedEvent,
+  Event,
+  InitializedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  StoppedEvent,
+  TerminatedEvent,
+  type Thread,
+  ThreadEvent,
 } from '@vscode/debugadapter';
-import { DebugProtocol } from '@vscode/debugprotocol';
-import { ChildProcess, execFile } from 'node:child_process';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FtpyError, inspectInterpreter, resolveInterpreter, runtimeDir } from './interpreters';
-import { AttachConfig, LaunchConfig, parseAttach, parseLaunch } from './launchConfig';
+import { type AttachConfig, type LaunchConfig, parseAttach, parseLaunch } from './launchConfig';
 import { debuggeeCommand, describeSignal, exitCodeForSignal, killTree, spawnDebuggee } from './launcher';
-import { Command, ProcessInfo, RuntimeEvent, SECRET_DIR } from './protocol';
-import { RuntimeConnection, RuntimeListener, connectToRuntime } from './runtimeConnection';
+import { type Command, type ProcessInfo, type RuntimeEvent, SECRET_DIR } from './protocol';
+import { type RuntimeConnection, RuntimeListener, connectToRuntime } from './runtimeConnection';
 
 /** How long a launched runtime may take to dial back (a cold free-threaded interpreter is slow to start). */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -78,7 +86,7 @@ export class FtpySession extends LoggingDebugSession {
 
   /** Is the debuggee gone (or on its way out), so that a request to it can only fail? */
   private get runtimeGone(): boolean {
-    return this.ended || (this.runtime !== undefined && this.runtime.isClosed);
+    return this.ended || this.runtime?.isClosed === true;
   }
 
   /**
@@ -106,7 +114,7 @@ export class FtpySession extends LoggingDebugSession {
   }
 
   private console(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
-    this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : text + '\n', category));
+    this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : `${text}\n`, category));
   }
 
   // Initialization.
@@ -129,7 +137,12 @@ export class FtpySession extends LoggingDebugSession {
       supportsSingleThreadExecutionRequests: true,
       exceptionBreakpointFilters: [
         { filter: 'raised', label: 'Raised Exceptions', description: 'Stop wherever an exception is raised in your code.', default: false },
-        { filter: 'uncaught', label: 'Uncaught Exceptions', description: 'Stop when an exception is about to end a thread or the program.', default: true },
+        {
+          filter: 'uncaught',
+          label: 'Uncaught Exceptions',
+          description: 'Stop when an exception is about to end a thread or the program.',
+          default: true,
+        },
       ],
     };
     this.sendResponse(response);
@@ -159,7 +172,11 @@ export class FtpySession extends LoggingDebugSession {
     let earlyExit: Promise<never>;
     if (config.console === 'integratedTerminal') {
       const termArgs: DebugProtocol.RunInTerminalRequestArguments = {
-        kind: 'integrated', title: 'Free-Threaded Python', cwd: cmd.cwd, args: [cmd.python, ...cmd.args], env: cmd.envDelta,
+        kind: 'integrated',
+        title: 'Free-Threaded Python',
+        cwd: cmd.cwd,
+        args: [cmd.python, ...cmd.args],
+        env: cmd.envDelta,
       };
       earlyExit = new Promise((_, reject) => {
         this.runInTerminalRequest(termArgs, RUN_IN_TERMINAL_TIMEOUT_MS, (r) => {
@@ -180,8 +197,12 @@ export class FtpySession extends LoggingDebugSession {
         child.once('error', (e) => reject(new FtpyError(`Could not start \`${cmd.python}\`: ${e.message}.`)));
         child.once('exit', (code, signal) => {
           if (!this.runtime) {
-            reject(new FtpyError(`The program ended before the debugger could start (${signal ? describeSignal(signal) : `exit code ${code}`}).` +
-              (stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}` : '')));
+            reject(
+              new FtpyError(
+                `The program ended before the debugger could start (${signal ? describeSignal(signal) : `exit code ${code}`}).` +
+                  (stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''),
+              ),
+            );
           }
         });
       });
@@ -189,7 +210,10 @@ export class FtpySession extends LoggingDebugSession {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FtpyError(`The debuggee did not connect back within ${CONNECT_TIMEOUT_MS / 1000} s.`)), CONNECT_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new FtpyError(`The debuggee did not connect back within ${CONNECT_TIMEOUT_MS / 1000} s.`)),
+        CONNECT_TIMEOUT_MS,
+      );
     });
     try {
       const runtime = await Promise.race([listener.accepted, earlyExit, timeout]);
@@ -222,8 +246,10 @@ export class FtpySession extends LoggingDebugSession {
       try {
         runtime = await connectToRuntime(host, port, secret);
       } catch (e) {
-        throw new FtpyError(`Could not attach to the runtime at ${host}:${port}: ${(e as Error).message}. ` +
-          'Start the program with `python -m ftpy_runtime --listen PORT program.py` and check the port and secret.');
+        throw new FtpyError(
+          `Could not attach to the runtime at ${host}:${port}: ${(e as Error).message}. ` +
+            'Start the program with `python -m ftpy_runtime --listen PORT program.py` and check the port and secret.',
+        );
       }
       this.attachRuntime(runtime);
       const info = await runtime.request('initialize', { justMyCode: config.justMyCode });
@@ -236,8 +262,10 @@ export class FtpySession extends LoggingDebugSession {
   private readSecretFile(port: number): string {
     const path = join(homedir(), ...SECRET_DIR, `port-${port}.secret`);
     if (!existsSync(path)) {
-      throw new FtpyError(`No \`secret\` was given and the runtime's secret file \`${path}\` does not exist. ` +
-        'Pass the secret the runtime printed (attach attribute `secret`), or start it with `--listen` on this machine.');
+      throw new FtpyError(
+        `No \`secret\` was given and the runtime's secret file \`${path}\` does not exist. ` +
+          'Pass the secret the runtime printed (attach attribute `secret`), or start it with `--listen` on this machine.',
+      );
     }
     return readFileSync(path, 'utf8').trim();
   }
@@ -256,32 +284,50 @@ export class FtpySession extends LoggingDebugSession {
     const info = await inspectInterpreter(exe);
     const [major, minor] = info.version.split('.').map(Number);
     if (major < 3 || (major === 3 && minor < 14)) {
-      throw new FtpyError(`Attaching by process id needs Python 3.14's sys.remote_exec, but process ${pid} runs Python ${info.version}. ` +
-        'Start the program with `python -m ftpy_runtime --listen 5678 program.py` and attach with "connect": {"port": 5678}.');
+      throw new FtpyError(
+        `Attaching by process id needs Python 3.14's sys.remote_exec, but process ${pid} runs Python ${info.version}. ` +
+          'Start the program with `python -m ftpy_runtime --listen 5678 program.py` and attach with "connect": {"port": 5678}.',
+      );
     }
     const secret = randomBytes(32).toString('hex');
     const dir = mkdtempSync(join(tmpdir(), 'ftpy-attach-'));
     try {
       const portFile = join(dir, 'port');
       const script = join(dir, 'attach.py');
-      writeFileSync(script, [
-        'import sys',
-        `sys.path.insert(0, ${JSON.stringify(runtimeDir())})`,
-        'from ftpy_runtime.remote import serve',
-        `serve(${JSON.stringify(portFile)}, ${JSON.stringify(secret)})`,
-        '',
-      ].join('\n'), { mode: 0o600 });
+      writeFileSync(
+        script,
+        [
+          'import sys',
+          `sys.path.insert(0, ${JSON.stringify(runtimeDir())})`,
+          'from ftpy_runtime.remote import serve',
+          `serve(${JSON.stringify(portFile)}, ${JSON.stringify(secret)})`,
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
       await new Promise<void>((resolvePromise, reject) => {
-        execFile(exe, ['-c', `import sys; sys.remote_exec(${pid}, ${JSON.stringify(script)})`], { timeout: 15_000 }, (err, _out, stderr) => {
-          if (err) reject(new FtpyError(`sys.remote_exec into process ${pid} failed: ${stderr.trim() || err.message}. ` +
-            'It needs the same user and ptrace permission (see /proc/sys/kernel/yama/ptrace_scope).'));
-          else resolvePromise();
-        });
+        execFile(
+          exe,
+          ['-c', `import sys; sys.remote_exec(${pid}, ${JSON.stringify(script)})`],
+          { timeout: 15_000 },
+          (err, _out, stderr) => {
+            if (err)
+              reject(
+                new FtpyError(
+                  `sys.remote_exec into process ${pid} failed: ${stderr.trim() || err.message}. ` +
+                    'It needs the same user and ptrace permission (see /proc/sys/kernel/yama/ptrace_scope).',
+                ),
+              );
+            else resolvePromise();
+          },
+        );
       });
       const deadline = Date.now() + 15_000;
       while (!existsSync(portFile)) {
         if (Date.now() > deadline) {
-          throw new FtpyError(`Process ${pid} did not start the debugger within 15 s (it runs the attach code the next time its main thread runs Python).`);
+          throw new FtpyError(
+            `Process ${pid} did not start the debugger within 15 s (it runs the attach code the next time its main thread runs Python).`,
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -294,10 +340,14 @@ export class FtpySession extends LoggingDebugSession {
   private onProcessInfo(info: ProcessInfo): void {
     this.processInfo = info;
     if (info && typeof info.pid === 'number') {
-      this.sendEvent(new Event('process', {
-        name: info.program ?? 'python', systemProcessId: info.pid, isLocalProcess: true,
-        startMethod: this.attachConfig ? 'attach' : 'launch',
-      }));
+      this.sendEvent(
+        new Event('process', {
+          name: info.program ?? 'python',
+          systemProcessId: info.pid,
+          isLocalProcess: true,
+          startMethod: this.attachConfig ? 'attach' : 'launch',
+        }),
+      );
     }
   }
 
@@ -321,7 +371,9 @@ export class FtpySession extends LoggingDebugSession {
       exited = { code, signal };
       setTimeout(finish, 300); // let the pipes drain; 'close' usually comes first
     });
-    child.once('close', () => { if (exited) finish(); });
+    child.once('close', () => {
+      if (exited) finish();
+    });
   }
 
   /** The debuggee is gone: say how, once. */
@@ -385,34 +437,51 @@ export class FtpySession extends LoggingDebugSession {
 
   // Configuration.
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     this.handle(response, async () => {
       const path = args.source?.path;
       if (typeof path !== 'string') throw new FtpyError('setBreakpoints needs a source with a path.');
       this.breakpointArgs.set(path, args);
-      const specs = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: this.convertClientLineToDebugger(b.line) }));
+      const specs = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({
+        ...b,
+        line: this.convertClientLineToDebugger(b.line),
+      }));
       if (!this.runtime || this.runtime.isClosed) {
         response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: 'the program is not running' })) };
       } else {
         const body = await this.runtime.request('setBreakpoints', { source: { path }, breakpoints: specs });
         const bps = (body.breakpoints as DebugProtocol.Breakpoint[]) ?? [];
-        response.body = { breakpoints: bps.map((b) => ({ ...b, line: b.line !== undefined ? this.convertDebuggerLineToClient(b.line) : undefined })) };
+        response.body = {
+          breakpoints: bps.map((b) => ({ ...b, line: b.line !== undefined ? this.convertDebuggerLineToClient(b.line) : undefined })),
+        };
       }
       this.sendResponse(response);
     });
   }
 
-  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     this.functionBreakpointArgs = args;
     this.forward(response, 'setFunctionBreakpoints', args);
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.exceptionBreakpointArgs = args;
     this.forward(response, 'setExceptionBreakpoints', args);
   }
 
-  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse, args: DebugProtocol.ConfigurationDoneArguments): void {
+  protected override configurationDoneRequest(
+    response: DebugProtocol.ConfigurationDoneResponse,
+    args: DebugProtocol.ConfigurationDoneArguments,
+  ): void {
     this.configurationDone = true;
     this.forward(response, 'configurationDone', args ?? {});
   }
@@ -506,7 +575,9 @@ export class FtpySession extends LoggingDebugSession {
     if (child && child.exitCode === null && child.signalCode === null && child.pid) {
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       killTree(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => { if (child.pid) killTree(child.pid, 'SIGKILL'); }, 1000);
+      const timer = setTimeout(() => {
+        if (child.pid) killTree(child.pid, 'SIGKILL');
+      }, 1000);
       await gone;
       clearTimeout(timer);
       return;
@@ -514,8 +585,13 @@ export class FtpySession extends LoggingDebugSession {
     if (!child && !this.ended && this.launchConfig?.console === 'integratedTerminal' && this.processInfo?.pid) {
       // Started in a terminal: we only know its pid, and only trust it while its runtime is connected.
       const runtime = this.runtime;
-      const gone = runtime && !runtime.isClosed ? new Promise<void>((resolve) => runtime.once('close', () => resolve())) : Promise.resolve();
-      try { process.kill(this.processInfo.pid, 'SIGTERM'); } catch { /* gone */ }
+      const gone =
+        runtime && !runtime.isClosed ? new Promise<void>((resolve) => runtime.once('close', () => resolve())) : Promise.resolve();
+      try {
+        process.kill(this.processInfo.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       await Promise.race([gone, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
     }
   }

@@ -51,7 +51,11 @@ const PROBE = [
 export function inspectInterpreter(path: string, source = 'explicit'): Promise<InterpreterInfo> {
   return new Promise((resolvePromise, reject) => {
     if (!existsSync(path)) {
-      reject(new FtpyError(`Python interpreter \`${path}\` does not exist. Check the path, or run \`ftpy doctor\` to list the interpreters found.`));
+      reject(
+        new FtpyError(
+          `Python interpreter \`${path}\` does not exist. Check the path, or run \`ftpy doctor\` to list the interpreters found.`,
+        ),
+      );
       return;
     }
     // The probe must see the interpreter's own default GIL state, not one forced by our caller.
@@ -61,7 +65,8 @@ export function inspectInterpreter(path: string, source = 'explicit'): Promise<I
     delete env.PYTHONPATH;
     execFile(path, ['-I', '-c', PROBE], { timeout: 15000, env, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
-        const why = (err as NodeJS.ErrnoException).code === 'EACCES' ? 'it is not executable' : (stderr.trim().split('\n').pop() || err.message);
+        const why =
+          (err as NodeJS.ErrnoException).code === 'EACCES' ? 'it is not executable' : stderr.trim().split('\n').pop() || err.message;
         reject(new FtpyError(`\`${path}\` could not be run as Python (${why}). Pick a python3.13t, or run \`ftpy provision\`.`));
         return;
       }
@@ -77,18 +82,31 @@ export function inspectInterpreter(path: string, source = 'explicit'): Promise<I
 
 /** The message for an interpreter that runs but has the GIL built in. */
 export function notFreeThreadedMessage(info: InterpreterInfo, via = ''): string {
-  return `\`${info.path}\`${via} (Python ${info.version}) is not a free-threaded build (Py_GIL_DISABLED=0). ` +
-    'Pick a python3.13t or python3.14t, or run `ftpy provision` to build one.';
+  return (
+    `\`${info.path}\`${via} (Python ${info.version}) is not a free-threaded build (Py_GIL_DISABLED=0). ` +
+    'Pick a python3.13t or python3.14t, or run `ftpy provision` to build one.'
+  );
 }
 
-export interface Candidate { path: string; source: string }
+export interface Candidate {
+  path: string;
+  source: string;
+}
 
 function isExecutableFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function listDir(dir: string): string[] {
-  try { return readdirSync(dir).sort().reverse(); } catch { return []; }
+  try {
+    return readdirSync(dir).sort().reverse();
+  } catch {
+    return [];
+  }
 }
 
 /** Every candidate path, in discovery order, without running any of them. */
@@ -97,7 +115,10 @@ export function candidates(env: NodeJS.ProcessEnv = process.env): Candidate[] {
   const seen = new Set<string>();
   const add = (path: string, source: string): void => {
     const abs = resolve(path);
-    if (!seen.has(abs) && isExecutableFile(abs)) { seen.add(abs); out.push({ path: abs, source }); }
+    if (!seen.has(abs) && isExecutableFile(abs)) {
+      seen.add(abs);
+      out.push({ path: abs, source });
+    }
   };
   for (const name of ['python3.14t', 'python3.13t']) {
     for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) add(join(dir, name), 'PATH');
@@ -121,13 +142,21 @@ export function candidates(env: NodeJS.ProcessEnv = process.env): Candidate[] {
 }
 
 /** Inspects every candidate (and FTPY_PYTHON); for `ftpy doctor`. */
-export async function discoverAll(env: NodeJS.ProcessEnv = process.env): Promise<Array<InterpreterInfo | { path: string; source: string; error: string }>> {
+export async function discoverAll(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Array<InterpreterInfo | { path: string; source: string; error: string }>> {
   const list: Candidate[] = [];
   if (env.FTPY_PYTHON) list.push({ path: resolve(env.FTPY_PYTHON), source: 'FTPY_PYTHON' });
   list.push(...candidates(env).filter((c) => !list.some((l) => l.path === c.path)));
-  return Promise.all(list.map(async (c) => {
-    try { return await inspectInterpreter(c.path, c.source); } catch (e) { return { path: c.path, source: c.source, error: (e as Error).message }; }
-  }));
+  return Promise.all(
+    list.map(async (c) => {
+      try {
+        return await inspectInterpreter(c.path, c.source);
+      } catch (e) {
+        return { path: c.path, source: c.source, error: (e as Error).message };
+      }
+    }),
+  );
 }
 
 /**
@@ -135,7 +164,11 @@ export async function discoverAll(env: NodeJS.ProcessEnv = process.env): Promise
  * free-threaded; so must `FTPY_PYTHON`. Otherwise the first free-threaded candidate wins.
  */
 export async function resolveInterpreter(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<InterpreterInfo> {
-  const chosen = explicit ? { path: explicit, source: 'explicit' } : env.FTPY_PYTHON ? { path: env.FTPY_PYTHON, source: 'FTPY_PYTHON' } : undefined;
+  const chosen = explicit
+    ? { path: explicit, source: 'explicit' }
+    : env.FTPY_PYTHON
+      ? { path: env.FTPY_PYTHON, source: 'FTPY_PYTHON' }
+      : undefined;
   if (chosen) {
     const info = await inspectInterpreter(resolve(chosen.path), chosen.source);
     if (!info.freeThreaded) {
@@ -147,10 +180,14 @@ export async function resolveInterpreter(explicit?: string, env: NodeJS.ProcessE
     try {
       const info = await inspectInterpreter(c.path, c.source);
       if (info.freeThreaded) return info;
-    } catch { /* a broken candidate is skipped here; `ftpy doctor` shows why */ }
+    } catch {
+      /* a broken candidate is skipped here; `ftpy doctor` shows why */
+    }
   }
-  throw new FtpyError('No free-threaded Python (python3.13t/python3.14t) was found on PATH, in uv, in pyenv or in the ftpy cache. ' +
-    'Run `ftpy provision` to build CPython 3.13t (about 10 minutes), or set FTPY_PYTHON to one.');
+  throw new FtpyError(
+    'No free-threaded Python (python3.13t/python3.14t) was found on PATH, in uv, in pyenv or in the ftpy cache. ' +
+      'Run `ftpy provision` to build CPython 3.13t (about 10 minutes), or set FTPY_PYTHON to one.',
+  );
 }
 
 export { runtimeDir } from './paths';

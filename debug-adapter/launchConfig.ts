@@ -36,10 +36,37 @@ export interface AttachConfig {
 
 /** Attributes VS Code and DAP clients add on their own; never warned about. */
 const CLIENT_KEYS = new Set([
-  'type', 'request', 'name', 'noDebug', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'presentation',
-  'debugServer', 'windows', 'linux', 'osx', 'serverReadyAction', 'suppressMultipleSessionWarning',
+  'type',
+  'request',
+  'name',
+  'noDebug',
+  'preLaunchTask',
+  'postDebugTask',
+  'internalConsoleOptions',
+  'presentation',
+  'debugServer',
+  'windows',
+  'linux',
+  'osx',
+  'serverReadyAction',
+  'suppressMultipleSessionWarning',
 ]);
-const LAUNCH_KEYS = new Set(['program', 'module', 'args', 'cwd', 'env', 'python', 'stopOnEntry', 'justMyCode', 'console', 'races', 'raceSuppressions', 'trackLocks', 'gil', 'trace']);
+const LAUNCH_KEYS = new Set([
+  'program',
+  'module',
+  'args',
+  'cwd',
+  'env',
+  'python',
+  'stopOnEntry',
+  'justMyCode',
+  'console',
+  'races',
+  'raceSuppressions',
+  'trackLocks',
+  'gil',
+  'trace',
+]);
 const ATTACH_KEYS = new Set(['connect', 'pid', 'secret', 'justMyCode', 'python', 'trace']);
 
 function unknownKeys(raw: Record<string, unknown>, known: Set<string>): string[] {
@@ -65,7 +92,9 @@ export function parseLaunch(raw: Record<string, unknown>): { config: LaunchConfi
   const program = optString(raw, 'program');
   const module = optString(raw, 'module');
   if (!program && !module) {
-    throw new FtpyError('The launch configuration has no `program` (the script to debug) and no `module`. Add `"program": "${file}"` or `"module": "package.name"`.');
+    throw new FtpyError(
+      'The launch configuration has no `program` (the script to debug) and no `module`. Add `"program": "${file}"` or `"module": "package.name"`.',
+    );
   }
   if (program && module) throw new FtpyError('The launch configuration has both `program` and `module`; keep one of them.');
   const cwdRaw = optString(raw, 'cwd');
@@ -80,23 +109,36 @@ export function parseLaunch(raw: Record<string, unknown>): { config: LaunchConfi
       throw new FtpyError(`The program \`${programPath}\` does not exist. Check the launch attribute \`program\`.`);
     }
     if (statSync(programPath).isDirectory()) {
-      throw new FtpyError(`The program \`${programPath}\` is a folder, not a Python file. Point \`program\` at a script, or use \`module\`.`);
+      throw new FtpyError(
+        `The program \`${programPath}\` is a folder, not a Python file. Point \`program\` at a script, or use \`module\`.`,
+      );
     }
   }
   const args = raw.args ?? [];
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    throw new FtpyError(`The launch attribute \`args\` must be a list of strings, like ["--verbose", "input.txt"], not ${JSON.stringify(args)}.`);
+    throw new FtpyError(
+      `The launch attribute \`args\` must be a list of strings, like ["--verbose", "input.txt"], not ${JSON.stringify(args)}.`,
+    );
   }
   const env = raw.env ?? {};
-  if (typeof env !== 'object' || env === null || Array.isArray(env) ||
-      !Object.values(env).every((v) => typeof v === 'string' || v === null)) {
+  if (
+    typeof env !== 'object' ||
+    env === null ||
+    Array.isArray(env) ||
+    !Object.values(env).every((v) => typeof v === 'string' || v === null)
+  ) {
     throw new FtpyError('The launch attribute `env` must be an object of strings (or null to remove a variable).');
   }
   const consoleKind = optString(raw, 'console') ?? 'internalConsole';
   let console: ConsoleKind = 'internalConsole';
   if (consoleKind === 'integratedTerminal' || consoleKind === 'internalConsole') console = consoleKind;
-  else if (consoleKind === 'externalTerminal') warnings.push('`console: externalTerminal` is not supported; using the integrated terminal.'), console = 'integratedTerminal';
-  else throw new FtpyError(`The launch attribute \`console\` must be "internalConsole" or "integratedTerminal", not ${JSON.stringify(consoleKind)}.`);
+  else if (consoleKind === 'externalTerminal') {
+    warnings.push('`console: externalTerminal` is not supported; using the integrated terminal.');
+    console = 'integratedTerminal';
+  } else
+    throw new FtpyError(
+      `The launch attribute \`console\` must be "internalConsole" or "integratedTerminal", not ${JSON.stringify(consoleKind)}.`,
+    );
   const gil = optString(raw, 'gil') ?? 'default';
   if (gil !== 'off' && gil !== 'on' && gil !== 'default') {
     throw new FtpyError(`The launch attribute \`gil\` must be "off", "on" or "default", not ${JSON.stringify(gil)}.`);
@@ -147,5 +189,7 @@ export function parseAttach(raw: Record<string, unknown>): { config: AttachConfi
     }
     return { config: { pid: raw.pid, secret, justMyCode, python }, warnings };
   }
-  throw new FtpyError('The attach configuration needs `connect` ({"host": "127.0.0.1", "port": 5678}, for `python -m ftpy_runtime --listen 5678 program.py`) or `pid`.');
+  throw new FtpyError(
+    'The attach configuration needs `connect` ({"host": "127.0.0.1", "port": 5678}, for `python -m ftpy_runtime --listen 5678 program.py`) or `pid`.',
+  );
 }

@@ -2,12 +2,12 @@
  * Starting the debuggee: the command line, the environment (PYTHONPATH for the runtime, the
  * session secret, PYTHON_GIL), and the child process or terminal that runs it.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
 import { runtimeDir } from './interpreters';
 import { TOKEN_ENV } from './protocol';
-import { LaunchConfig } from './launchConfig';
+import type { LaunchConfig } from './launchConfig';
 
 export interface DebuggeeCommand {
   python: string;
@@ -28,7 +28,10 @@ export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number,
   else args.push('--', cfg.program as string, ...cfg.args);
 
   const delta: Record<string, string | null> = { ...cfg.env };
-  const base = { ...process.env, ...Object.fromEntries(Object.entries(cfg.env).filter(([, v]) => v !== null)) } as Record<string, string | undefined>;
+  const base = { ...process.env, ...Object.fromEntries(Object.entries(cfg.env).filter(([, v]) => v !== null)) } as Record<
+    string,
+    string | undefined
+  >;
   for (const [k, v] of Object.entries(cfg.env)) if (v === null) delete base[k];
   const userPath = base.PYTHONPATH;
   delta.PYTHONPATH = userPath ? `${runtimeDir()}${delimiter}${userPath}` : runtimeDir();
@@ -48,8 +51,17 @@ export function spawnDebuggee(cmd: DebuggeeCommand): ChildProcess {
 
 /** Kill a process group (or just the process if it has none), ignoring "already gone". */
 export function killTree(pid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pid, signal); return; } catch { /* not a group leader, or gone */ }
-  try { process.kill(pid, signal); } catch { /* gone */ }
+  try {
+    process.kill(-pid, signal);
+    return;
+  } catch {
+    /* not a group leader, or gone */
+  }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
 }
 
 /** "SIGSEGV" -> 139, the shell's convention for a death by signal. */
@@ -59,8 +71,13 @@ export function exitCodeForSignal(signal: NodeJS.Signals): number {
 }
 
 const SIGNAL_WORDS: Record<string, string> = {
-  SIGSEGV: 'segmentation fault', SIGABRT: 'aborted', SIGBUS: 'bus error', SIGILL: 'illegal instruction',
-  SIGFPE: 'floating-point exception', SIGKILL: 'killed', SIGTERM: 'terminated',
+  SIGSEGV: 'segmentation fault',
+  SIGABRT: 'aborted',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+  SIGFPE: 'floating-point exception',
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
 };
 
 export function describeSignal(signal: NodeJS.Signals): string {

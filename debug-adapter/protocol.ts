@@ -48,27 +48,33 @@ export const COMMANDS = [
 ] as const;
 
 /** Events the runtime may send. */
-export const EVENTS = [
-  'process',
-  'stopped',
-  'continued',
-  'output',
-  'breakpoint',
-  'thread',
-  'exited',
-  'race',
-  'gil',
-  'deadlock',
-] as const;
+export const EVENTS = ['process', 'stopped', 'continued', 'output', 'breakpoint', 'thread', 'exited', 'race', 'gil', 'deadlock'] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export type Command = (typeof COMMANDS)[number];
 export type EventName = (typeof EVENTS)[number];
 
-export interface Hello { type: 'hello'; protocol: number; role: 'runtime' | 'adapter'; token: string }
-export interface Welcome { type: 'welcome'; protocol: number; role?: string }
-export interface Rejected { type: 'rejected'; message: string }
-export interface Request { type: 'request'; seq: number; command: Command; arguments: Record<string, unknown> }
+export interface Hello {
+  type: 'hello';
+  protocol: number;
+  role: 'runtime' | 'adapter';
+  token: string;
+}
+export interface Welcome {
+  type: 'welcome';
+  protocol: number;
+  role?: string;
+}
+export interface Rejected {
+  type: 'rejected';
+  message: string;
+}
+export interface Request {
+  type: 'request';
+  seq: number;
+  command: Command;
+  arguments: Record<string, unknown>;
+}
 export interface Response {
   type: 'response';
   request_seq: number;
@@ -77,7 +83,11 @@ export interface Response {
   message?: string;
   body?: Record<string, unknown>;
 }
-export interface RuntimeEvent { type: 'event'; event: EventName; body: Record<string, unknown> }
+export interface RuntimeEvent {
+  type: 'event';
+  event: EventName;
+  body: Record<string, unknown>;
+}
 export type Message = Hello | Welcome | Rejected | Request | Response | RuntimeEvent;
 
 /** The runtime's `process` event and `initialize` response. */
@@ -92,7 +102,7 @@ export interface ProcessInfo {
 }
 
 export function encode(message: Message): string {
-  return JSON.stringify(message) + '\n';
+  return `${JSON.stringify(message)}\n`;
 }
 
 /** Parse one line; throws for anything that is not a protocol message. */

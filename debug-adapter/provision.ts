@@ -20,9 +20,15 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function findCachedInterpreter(root: string): string | undefined {
   let names: string[];
-  try { names = readdirSync(root); } catch { return undefined; }
-  const installs = names.filter((n) => /^cpython-3\.\d+\.\d+t$/.test(n))
-    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).reverse();
+  try {
+    names = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  const installs = names
+    .filter((n) => /^cpython-3\.\d+\.\d+t$/.test(n))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    .reverse();
   for (const name of installs) {
     const series = name.replace(/^cpython-(3\.\d+)\.\d+t$/, '$1');
     const exe = join(root, name, 'bin', `python${series}t`);
@@ -47,7 +53,10 @@ export interface ProvisionOptions {
 }
 
 export class ProvisionError extends Error {
-  constructor(message: string) { super(message); this.name = 'ProvisionError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProvisionError';
+  }
 }
 
 /** Builds (or finds) the cached free-threaded interpreter; resolves to its path. */
@@ -62,34 +71,55 @@ export function provision(opts: ProvisionOptions = {}): Promise<string> {
   const script = join(runtimeDir(), 'provision', 'provision-cpython.sh');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script, ...(opts.force ? ['--force'] : [])], {
-      env: { ...env, FTPY_CACHE_DIR: cacheRoot(env) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      env: { ...env, FTPY_CACHE_DIR: cacheRoot(env) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let phase = 'starting';
     let done: string | undefined;
     let error: string | undefined;
     const tail: string[] = [];
     const ticker = setInterval(() => opts.onProgress?.({ phase, elapsedSec: elapsed() }), 5000);
-    const onAbort = (): void => { try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* already gone */ } };
+    const onAbort = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let buf = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-        if (line.startsWith('::phase ')) { phase = line.slice(8); opts.onProgress?.({ phase, elapsedSec: elapsed() }); }
-        else if (line.startsWith('::done ')) done = line.slice(7);
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('::phase ')) {
+          phase = line.slice(8);
+          opts.onProgress?.({ phase, elapsedSec: elapsed() });
+        } else if (line.startsWith('::done ')) done = line.slice(7);
         else if (line.startsWith('::error ')) error = line.slice(8);
       }
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { tail.push(chunk); if (tail.length > 50) tail.shift(); });
-    child.on('error', (e) => { clearInterval(ticker); reject(new ProvisionError(`could not start the build script: ${e.message}`)); });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      tail.push(chunk);
+      if (tail.length > 50) tail.shift();
+    });
+    child.on('error', (e) => {
+      clearInterval(ticker);
+      reject(new ProvisionError(`could not start the build script: ${e.message}`));
+    });
     child.on('close', (code, sig) => {
       clearInterval(ticker);
       opts.signal?.removeEventListener('abort', onAbort);
       if (opts.signal?.aborted) reject(new ProvisionError('provisioning was cancelled; nothing was installed.'));
       else if (code === 0 && done) resolve(done);
-      else reject(new ProvisionError(`${error ?? `the build script exited with ${code ?? sig}`}${tail.length ? `\n${tail.join('').trimEnd()}` : ''}`));
+      else
+        reject(
+          new ProvisionError(
+            `${error ?? `the build script exited with ${code ?? sig}`}${tail.length ? `\n${tail.join('').trimEnd()}` : ''}`,
+          ),
+        );
     });
   });
 }

@@ -6,11 +6,15 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { Command, Message, PROTOCOL_VERSION, Response, RuntimeEvent, decode, encode } from './protocol';
+import { type Command, type Message, PROTOCOL_VERSION, type Response, type RuntimeEvent, decode, encode } from './protocol';
 
 export class RuntimeRequestError extends Error {}
 
-interface Pending { resolve: (body: Record<string, unknown>) => void; reject: (err: Error) => void; command: string }
+interface Pending {
+  resolve: (body: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+  command: string;
+}
 
 /** Splits a byte stream into lines. */
 class LineReader {
@@ -18,8 +22,7 @@ class LineReader {
   constructor(private readonly onLine: (line: string) => void) {}
   push(chunk: Buffer): void {
     this.buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);
       if (line.trim()) this.onLine(line);
@@ -27,29 +30,34 @@ class LineReader {
   }
 }
 
-export declare interface RuntimeConnection {
-  on(event: 'event', listener: (e: RuntimeEvent) => void): this;
-  on(event: 'close', listener: () => void): this;
-}
-
 /** An authenticated connection to one runtime. */
-export class RuntimeConnection extends EventEmitter {
+export class RuntimeConnection extends EventEmitter<{ event: [RuntimeEvent]; close: [] }> {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
 
-  constructor(private readonly socket: net.Socket, leftover: string[] = []) {
+  constructor(
+    private readonly socket: net.Socket,
+    leftover: string[] = [],
+  ) {
     super();
     socket.setNoDelay(true); // small messages both ways: no Nagle delay
     const reader = new LineReader((line) => this.onLine(line));
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('close', () => this.onClose());
-    socket.on('error', () => { /* 'close' follows */ });
+    socket.on('error', () => {
+      /* 'close' follows */
+    });
     // Lines that arrived with the handshake are delivered once listeners are attached.
-    if (leftover.length) setImmediate(() => leftover.forEach((l) => this.onLine(l)));
+    if (leftover.length)
+      setImmediate(() => {
+        for (const l of leftover) this.onLine(l);
+      });
   }
 
-  get isClosed(): boolean { return this.closed; }
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   request(command: Command, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new RuntimeRequestError('The debuggee is no longer running.'));
@@ -66,7 +74,11 @@ export class RuntimeConnection extends EventEmitter {
 
   private onLine(line: string): void {
     let msg: Message;
-    try { msg = decode(line); } catch { return; }
+    try {
+      msg = decode(line);
+    } catch {
+      return;
+    }
     if (msg.type === 'response') this.onResponse(msg);
     else if (msg.type === 'event') this.emit('event', msg);
   }
@@ -98,18 +110,32 @@ function sameSecret(a: string, b: string): boolean {
 function firstLine(socket: net.Socket, timeoutMs: number): Promise<{ line: string; rest: string[] }> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => { cleanup(); reject(new Error('no handshake within the time limit')); }, timeoutMs);
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error('no handshake within the time limit'));
+    }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       buffer += chunk.toString('utf8');
       const nl = buffer.indexOf('\n');
       if (nl >= 0) {
         cleanup();
-        const rest = buffer.slice(nl + 1).split('\n').filter((l) => l.trim());
+        const rest = buffer
+          .slice(nl + 1)
+          .split('\n')
+          .filter((l) => l.trim());
         resolve({ line: buffer.slice(0, nl), rest });
       }
     };
-    const onEnd = (): void => { cleanup(); reject(new Error('the peer closed the connection during the handshake')); };
-    const cleanup = (): void => { clearTimeout(timer); socket.off('data', onData); socket.off('close', onEnd); socket.off('error', onEnd); };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error('the peer closed the connection during the handshake'));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onEnd);
+      socket.off('error', onEnd);
+    };
     socket.on('data', onData);
     socket.on('close', onEnd);
     socket.on('error', onEnd);
@@ -123,8 +149,13 @@ export class RuntimeListener {
   readonly accepted: Promise<RuntimeConnection>;
   private done = false;
 
-  constructor(private readonly token: string, private readonly log: (message: string) => void) {
-    this.accepted = new Promise((resolve) => { this.resolveAccepted = resolve; });
+  constructor(
+    private readonly token: string,
+    private readonly log: (message: string) => void,
+  ) {
+    this.accepted = new Promise((resolve) => {
+      this.resolveAccepted = resolve;
+    });
     this.server.on('connection', (socket) => void this.onConnection(socket));
   }
 
@@ -145,7 +176,10 @@ export class RuntimeListener {
 
   private async onConnection(socket: net.Socket): Promise<void> {
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (this.done) { socket.destroy(); return; }
+    if (this.done) {
+      socket.destroy();
+      return;
+    }
     let hello: { line: string; rest: string[] };
     try {
       hello = await firstLine(socket, 10_000);
@@ -155,8 +189,12 @@ export class RuntimeListener {
       return;
     }
     let msg: Message | undefined;
-    try { msg = decode(hello.line); } catch { msg = undefined; }
-    if (!msg || msg.type !== 'hello' || typeof msg.token !== 'string' || !sameSecret(msg.token, this.token) || this.done) {
+    try {
+      msg = decode(hello.line);
+    } catch {
+      msg = undefined;
+    }
+    if (msg?.type !== 'hello' || typeof msg.token !== 'string' || !sameSecret(msg.token, this.token) || this.done) {
       this.log(`Rejected a connection from ${who}: it did not present the session secret.`);
       socket.end(encode({ type: 'rejected', message: 'wrong or missing session secret' }));
       socket.destroy();
@@ -173,16 +211,27 @@ export class RuntimeListener {
 export async function connectToRuntime(host: string, port: number, token: string, timeoutMs = 10_000): Promise<RuntimeConnection> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const s = net.createConnection({ host, port });
-    const timer = setTimeout(() => { s.destroy(); reject(new Error(`timed out connecting to ${host}:${port}`)); }, timeoutMs);
-    s.once('connect', () => { clearTimeout(timer); resolve(s); });
-    s.once('error', (e) => { clearTimeout(timer); reject(e); });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`timed out connecting to ${host}:${port}`));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
   socket.write(encode({ type: 'hello', protocol: PROTOCOL_VERSION, role: 'adapter', token }));
   const { line, rest } = await firstLine(socket, timeoutMs);
   const reply = decode(line);
   if (reply.type !== 'welcome') {
     socket.destroy();
-    throw new Error(reply.type === 'rejected' ? `the runtime rejected the session secret (${reply.message})` : 'unexpected handshake reply');
+    throw new Error(
+      reply.type === 'rejected' ? `the runtime rejected the session secret (${reply.message})` : 'unexpected handshake reply',
+    );
   }
   return new RuntimeConnection(socket, rest);
 }

@@ -2,7 +2,7 @@
 // that file, and a launch without `python` gets the interpreter chosen by interpreterChoice.ts.
 
 import * as vscode from 'vscode';
-import { FtpyError, InterpreterInfo, inspectInterpreter } from '../debug-adapter/interpreters';
+import { FtpyError, type InterpreterInfo, inspectInterpreter } from '../debug-adapter/interpreters';
 import { chooseInterpreter } from './interpreterChoice';
 
 export const DEBUG_TYPE = 'ftpython';
@@ -14,7 +14,7 @@ export function expectedGil(config: vscode.DebugConfiguration, info: Interpreter
   if (config.gil === 'on') return true;
   if (config.gil === 'off') return false;
   if (!info) return undefined;
-  return info.freeThreaded ? info.gilEnabled ?? false : true;
+  return info.freeThreaded ? (info.gilEnabled ?? false) : true;
 }
 
 export class FtpyConfigurationProvider implements vscode.DebugConfigurationProvider {
@@ -30,12 +30,17 @@ export class FtpyConfigurationProvider implements vscode.DebugConfigurationProvi
     ];
   }
 
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     // No launch.json (or an empty one): debug the Python file in the editor.
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
-      if (!doc || doc.languageId !== 'python') {
-        void vscode.window.showErrorMessage('Free-Threaded Python: open a Python file to debug, or add a launch configuration of type "ftpython".');
+      if (doc?.languageId !== 'python') {
+        void vscode.window.showErrorMessage(
+          'Free-Threaded Python: open a Python file to debug, or add a launch configuration of type "ftpython".',
+        );
         return undefined;
       }
       config.type = DEBUG_TYPE;
@@ -52,7 +57,9 @@ export class FtpyConfigurationProvider implements vscode.DebugConfigurationProvi
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (config.request !== 'launch') return config;
     if (typeof config.program === 'string' && !config.program.trim()) {
-      void vscode.window.showErrorMessage('Free-Threaded Python: `program` is empty. Open the Python file to debug (for ${file}), or set `program` in launch.json.');
+      void vscode.window.showErrorMessage(
+        'Free-Threaded Python: `program` is empty. Open the Python file to debug (for ${file}), or set `program` in launch.json.',
+      );
       return undefined;
     }
     let info: InterpreterInfo | undefined;

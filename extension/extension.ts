@@ -43,10 +43,16 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   context.subscriptions.push(
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new FtpyConfigurationProvider(context.extensionPath, (m) => void offerProvision(m))),
     vscode.debug.registerDebugConfigurationProvider(
       DEBUG_TYPE,
-      { provideDebugConfigurations: () => new FtpyConfigurationProvider(context.extensionPath, () => undefined).provideDebugConfigurations() },
+      new FtpyConfigurationProvider(context.extensionPath, (m) => void offerProvision(m)),
+    ),
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      {
+        provideDebugConfigurations: () =>
+          new FtpyConfigurationProvider(context.extensionPath, () => undefined).provideDebugConfigurations(),
+      },
       vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new FtpyAdapterFactory(() => new FtpySession())),
@@ -83,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;
       if (e.event === 'ftpython.race') {
-        let report;
+        let report: ReturnType<typeof parseRaceReport>;
         try {
           report = parseRaceReport(e.body);
         } catch (err) {
@@ -96,7 +102,14 @@ export function activate(context: vscode.ExtensionContext): void {
       } else if (e.event === 'ftpython.gil' && isGilEventBody(e.body)) {
         const b = e.body;
         status.setGil(e.session.id, { enabled: b.enabled, confirmed: true, module: b.module });
-        races.gil({ source: `session:${e.session.id}`, enabled: b.enabled, module: b.module, file: b.file, line: b.line, reason: b.reason ?? '' });
+        races.gil({
+          source: `session:${e.session.id}`,
+          enabled: b.enabled,
+          module: b.module,
+          file: b.file,
+          line: b.line,
+          reason: b.reason ?? '',
+        });
         if (b.enabled && b.module) void warnGilReenabled(b);
       }
     }),

@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FtpyError, InterpreterInfo, discoverAll, inspectInterpreter, resolveInterpreter } from '../debug-adapter/interpreters';
+import { FtpyError, type InterpreterInfo, discoverAll, inspectInterpreter, resolveInterpreter } from '../debug-adapter/interpreters';
 
 export const SETTING_SECTION = 'ftpy';
 export const PYTHON_PATH_SETTING = 'pythonPath';
@@ -24,7 +24,10 @@ export function bundledInterpreterPath(extensionPath: string): string | undefine
   } catch {
     return undefined;
   }
-  const exe = names.filter((n) => /^python3\.\d+t$/.test(n)).sort().pop();
+  const exe = names
+    .filter((n) => /^python3\.\d+t$/.test(n))
+    .sort()
+    .pop();
   return exe && existsSync(join(bin, exe)) ? join(bin, exe) : undefined;
 }
 
@@ -67,7 +70,8 @@ export async function chooseInterpreter(extensionPath: string, resource?: vscode
     try {
       return await resolveInterpreter(configured);
     } catch (e) {
-      if (e instanceof FtpyError) throw new FtpyError(`${e.message} (It is the \`ftpy.pythonPath\` setting; clear it to let the debugger find one.)`);
+      if (e instanceof FtpyError)
+        throw new FtpyError(`${e.message} (It is the \`ftpy.pythonPath\` setting; clear it to let the debugger find one.)`);
       throw e;
     }
   }
@@ -123,12 +127,20 @@ export async function selectInterpreter(extensionPath: string): Promise<'provisi
     });
   }
   if (!ok.some((f) => f.freeThreaded)) {
-    items.push({ action: 'provision', label: '$(cloud-download) Provision CPython 3.13t', detail: 'Build a free-threaded CPython into ~/.cache/ftpy (about 5–10 minutes)' });
+    items.push({
+      action: 'provision',
+      label: '$(cloud-download) Provision CPython 3.13t',
+      detail: 'Build a free-threaded CPython into ~/.cache/ftpy (about 5–10 minutes)',
+    });
   }
   items.push({ action: 'browse', label: '$(folder) Enter interpreter path…' });
   if (current) items.push({ action: 'clear', label: '$(discard) Clear the setting (discover automatically)' });
 
-  const pick = await vscode.window.showQuickPick(items, { title: 'Select Free-Threaded Interpreter', placeHolder: 'Python interpreter for Free-Threaded Python debugging', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Select Free-Threaded Interpreter',
+    placeHolder: 'Python interpreter for Free-Threaded Python debugging',
+    matchOnDescription: true,
+  });
   if (!pick) return undefined;
   if (pick.action === 'provision') return 'provision';
   let path = pick.path;
@@ -137,7 +149,11 @@ export async function selectInterpreter(extensionPath: string): Promise<'provisi
     return undefined;
   }
   if (pick.action === 'browse') {
-    const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Free-threaded Python interpreter (python3.13t)', openLabel: 'Use' });
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      title: 'Free-threaded Python interpreter (python3.13t)',
+      openLabel: 'Use',
+    });
     path = uris?.[0]?.fsPath;
     if (!path) return undefined;
   }

@@ -33,7 +33,9 @@ export async function provisionWithProgress(): Promise<string | undefined> {
           void vscode.window.showInformationMessage('Provisioning CPython 3.13t was cancelled; nothing was installed.');
         } else {
           const why = e instanceof ProvisionError ? e.message.split('\n')[0] : String(e);
-          void vscode.window.showErrorMessage(`Provisioning CPython 3.13t failed${lastPhase ? ` while ${lastPhase}` : ''}: ${why}. Run \`ftpy provision\` in a terminal to see the full log.`);
+          void vscode.window.showErrorMessage(
+            `Provisioning CPython 3.13t failed${lastPhase ? ` while ${lastPhase}` : ''}: ${why}. Run \`ftpy provision\` in a terminal to see the full log.`,
+          );
         }
         return undefined;
       } finally {

@@ -2,9 +2,9 @@
 // extension typed ways to feed it.
 
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import type { RaceReport } from './raceReport';
-import { ClearNotification, GilNotification, GilParams, RaceFilesNotification, RaceNotification } from './languageServer/protocol';
+import { ClearNotification, GilNotification, type GilParams, RaceFilesNotification, RaceNotification } from './languageServer/protocol';
 
 export const RACE_FILE_GLOB = '**/*.race.json';
 

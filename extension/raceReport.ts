@@ -64,7 +64,8 @@ export function parseRaceReport(v: unknown): RaceReport {
   const threads = Array.isArray(v.threads)
     ? v.threads.map((t, i) => {
         const base = thread(t, `threads[${i}]`);
-        const created = isObject(t) && Array.isArray(t.createdAt) ? t.createdAt.map((f, j) => frame(f, `threads[${i}].createdAt[${j}]`)) : undefined;
+        const created =
+          isObject(t) && Array.isArray(t.createdAt) ? t.createdAt.map((f, j) => frame(f, `threads[${i}].createdAt[${j}]`)) : undefined;
         return created ? { ...base, createdAt: created } : base;
       })
     : undefined;

@@ -15,7 +15,7 @@
 //   SUMMARY: DATA RACE /abs/counter.py:12 in bump
 //   ==================
 
-import { RaceFrame, RaceReport, locationLabel, threadLabel } from './raceReport';
+import { type RaceFrame, type RaceReport, locationLabel, threadLabel } from './raceReport';
 
 const RULE = '==================';
 
@@ -42,5 +42,5 @@ export function renderRaceReport(report: RaceReport): string {
   }
   const top = report.current.stack[0];
   lines.push(`SUMMARY: DATA RACE ${top.file}:${top.line} in ${top.function}`, RULE);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -22,7 +22,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const opt = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const universalOnly = argv.includes('--universal-only');
 const noBuild = argv.includes('--no-build');
 const cacheDir = process.env.FTPY_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ftpy');
@@ -48,10 +51,14 @@ if (!noBuild) run(process.execPath, ['esbuild.mjs']);
 for (const f of ['dist/extension.js', 'dist/debugAdapter.js', 'dist/languageServer.js', 'dist/cli.js']) {
   if (!existsSync(join(root, f))) fail(`${f} is missing: the build did not produce it (run \`node esbuild.mjs\` and fix what it reports).`);
 }
-if (!existsSync(join(root, 'runtime', 'ftpy_runtime', '__main__.py'))) fail('runtime/ftpy_runtime/__main__.py is missing: the runtime agent is not written yet.');
+if (!existsSync(join(root, 'runtime', 'ftpy_runtime', '__main__.py')))
+  fail('runtime/ftpy_runtime/__main__.py is missing: the runtime agent is not written yet.');
 
 // 2. The file list, from .vscodeignore.
-const files = run(process.execPath, [vsce, 'ls', '--no-dependencies']).split('\n').map((l) => l.trim()).filter(Boolean);
+const files = run(process.execPath, [vsce, 'ls', '--no-dependencies'])
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean);
 if (!files.includes('package.json')) fail(`vsce ls listed no package.json:\n${files.join('\n')}`);
 
 function stage(name) {
@@ -83,7 +90,9 @@ const PY_SKIP = [
 
 function copyInterpreter(dest) {
   if (!existsSync(join(pythonDir, '.ftpy-ok'))) {
-    fail(`${pythonDir} holds no finished interpreter (no .ftpy-ok). Run \`node dist/cli.js provision\`, pass --python DIR, or use --universal-only.`);
+    fail(
+      `${pythonDir} holds no finished interpreter (no .ftpy-ok). Run \`node dist/cli.js provision\`, pass --python DIR, or use --universal-only.`,
+    );
   }
   const toStrip = [];
   const walk = (dir) => {
@@ -91,7 +100,10 @@ function copyInterpreter(dest) {
       const abs = join(dir, name);
       const rel = relative(pythonDir, abs);
       const st = lstatSync(abs);
-      if (st.isDirectory()) { walk(abs); continue; }
+      if (st.isDirectory()) {
+        walk(abs);
+        continue;
+      }
       if (st.isSymbolicLink() || !st.isFile()) continue; // links would be stored twice; none is needed
       if (PY_SKIP.some((re) => re.test(rel))) continue;
       const out = join(dest, rel);
@@ -106,8 +118,17 @@ function copyInterpreter(dest) {
   // Strip debugging symbols; keep what dynamic linking needs.
   for (let i = 0; i < toStrip.length; i += 50) run('strip', ['--strip-unneeded', ...toStrip.slice(i, i + 50)]);
   // The copy must still run, from its new place, and be free-threaded.
-  const exe = join(dest, 'bin', readdirSync(join(dest, 'bin')).find((n) => /^python3\.\d+t$/.test(n)));
-  const probe = run(exe, ['-I', '-B', '-c', 'import sys, sysconfig, json, ssl, ctypes, threading; print(json.dumps([sys.prefix, sysconfig.get_config_var("Py_GIL_DISABLED")]))']);
+  const exe = join(
+    dest,
+    'bin',
+    readdirSync(join(dest, 'bin')).find((n) => /^python3\.\d+t$/.test(n)),
+  );
+  const probe = run(exe, [
+    '-I',
+    '-B',
+    '-c',
+    'import sys, sysconfig, json, ssl, ctypes, threading; print(json.dumps([sys.prefix, sysconfig.get_config_var("Py_GIL_DISABLED")]))',
+  ]);
   const [prefix, gilDisabled] = JSON.parse(probe.trim());
   if (resolve(prefix) !== resolve(dest)) fail(`the bundled interpreter thinks its prefix is ${prefix}, not ${dest}: it is not relocatable`);
   if (gilDisabled !== 1) fail(`${exe} is not a free-threaded build`);
@@ -117,7 +138,11 @@ function packageFrom(dir, target) {
   const name = target ? `${pkg.name}-${target}-${pkg.version}.vsix` : `${pkg.name}-${pkg.version}.vsix`;
   const out = join(outDir, name);
   rmSync(out, { force: true });
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', ...(target ? ['--target', target] : []), '-o', out], { cwd: dir });
+  run(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', ...(target ? ['--target', target] : []), '-o', out],
+    { cwd: dir },
+  );
   return out;
 }
 
@@ -140,6 +165,8 @@ if (!universalOnly) {
   const dir = stage('linux-x64');
   copyInterpreter(join(dir, 'python'));
   const linux = packageFrom(dir, 'linux-x64');
-  console.log(`${relative(root, linux)}  ${mb(statSync(linux).size)}  (interpreter ${mb(dirSize(join(dir, 'python')))} unpacked, from ${pythonDir})`);
+  console.log(
+    `${relative(root, linux)}  ${mb(statSync(linux).size)}  (interpreter ${mb(dirSize(join(dir, 'python')))} unpacked, from ${pythonDir})`,
+  );
 }
 rmSync(stageRoot, { recursive: true, force: true });

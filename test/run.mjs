@@ -28,10 +28,15 @@ function step(title, cmd, args, opts = {}) {
 
 step('build', process.execPath, ['esbuild.mjs']);
 step('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+// Lint and formatting (Biome, biome.json): a diff in formatting is a failure; `npx biome check --write .` fixes it.
+step('lint and format', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--error-on-warnings', '.']);
 
 // The interpreter every test runs against: the one `ftpy provision` finds or builds.
 console.log('\n== free-threaded interpreter');
-const prov = spawnSync(process.execPath, ['dist/cli.js', 'provision', '--print-path'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const prov = spawnSync(process.execPath, ['dist/cli.js', 'provision', '--print-path'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+});
 if (prov.status !== 0) {
   console.error('test: no free-threaded interpreter could be found or provisioned (see above).');
   console.log('0 passed, 1 failed');
@@ -53,7 +58,9 @@ function walk(dir, pred) {
 }
 const selected = (p) => filters.length === 0 || filters.some((f) => p.includes(f));
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 
 // 1. TypeScript tests.
 const jsTests = walk('out/test', (p) => p.endsWith('.test.js')).filter(selected);
@@ -62,17 +69,27 @@ if (jsTests.length) {
   mkdirSync('out', { recursive: true });
   const tap = `out/test-results-${process.pid}.tap`; // one per run: concurrent runs must not read each other's counts
   const code = await new Promise((res) => {
-    const child = spawn(process.execPath, [
-      '--test', '--test-concurrency=1', '--enable-source-maps',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-      ...jsTests,
-    ], { stdio: 'inherit', env });
+    const child = spawn(
+      process.execPath,
+      [
+        '--test',
+        '--test-concurrency=1',
+        '--enable-source-maps',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...jsTests,
+      ],
+      { stdio: 'inherit', env },
+    );
     child.on('exit', (c) => res(c ?? 1));
   });
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const num = (k) => Number((text.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) || [])[1] || 0);
-  passed += num('pass'); failed += num('fail') + num('cancelled'); skipped += num('skipped') + num('todo');
+  passed += num('pass');
+  failed += num('fail') + num('cancelled');
+  skipped += num('skipped') + num('todo');
   if (code !== 0 && num('fail') + num('cancelled') === 0) failed += 1; // runner itself failed
 }
 
@@ -82,14 +99,19 @@ if (pyTests.length) {
   console.log(`\n== python tests (${pyTests.length} files, ${python})`);
   const modules = pyTests.map((p) => p.replace(/\.py$/, '').split('/').join('.'));
   const r = spawnSync(python, ['-m', 'unittest', '-v', ...modules], {
-    env: { ...env, PYTHONPATH: [join(root, 'runtime'), root].join(':') }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, PYTHONPATH: [join(root, 'runtime'), root].join(':') },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  process.stdout.write(r.stdout); process.stdout.write(r.stderr);
+  process.stdout.write(r.stdout);
+  process.stdout.write(r.stderr);
   const out = r.stdout + r.stderr;
   const ran = Number((out.match(/^Ran (\d+) tests?/m) || [])[1] || 0);
   const f = Number((out.match(/failures=(\d+)/) || [])[1] || 0) + Number((out.match(/errors=(\d+)/) || [])[1] || 0);
   const s = Number((out.match(/skipped=(\d+)/) || [])[1] || 0);
-  passed += ran - f - s; failed += f; skipped += s;
+  passed += ran - f - s;
+  failed += f;
+  skipped += s;
   if (r.status !== 0 && f === 0) failed += 1;
 }
 

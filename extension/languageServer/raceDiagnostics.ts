@@ -1,10 +1,10 @@
 // Turns race reports and GIL notes into LSP diagnostics, grouped by file. Pure: the caller
 // supplies the text of a line (to narrow the range to the code on it) and gets plain objects.
 
-import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
+import { type Diagnostic, type DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { pathToFileURL } from 'node:url';
-import { RaceReport, locationLabel, raceKey, threadLabel } from '../raceReport';
-import { GIL_SOURCE, GilParams, RACE_SOURCE, sentence } from './protocol';
+import { type RaceReport, locationLabel, raceKey, threadLabel } from '../raceReport';
+import { GIL_SOURCE, type GilParams, RACE_SOURCE, sentence } from './protocol';
 
 /** What a race diagnostic carries for its code actions. */
 export interface RaceDiagnosticData {
@@ -44,7 +44,10 @@ function raceDiagnostic(report: RaceReport, lineText: LineText): { uri: string; 
     const site = t.createdAt?.[0];
     if (!site || (t.id !== report.current.thread.id && t.id !== report.previous.thread.id)) continue;
     const u = fileUri(site.file);
-    related.push({ location: { uri: u, range: lineRange(lineText(u, site.line - 1), site.line - 1) }, message: `Thread ${threadLabel(t)} created here` });
+    related.push({
+      location: { uri: u, range: lineRange(lineText(u, site.line - 1), site.line - 1) },
+      message: `Thread ${threadLabel(t)} created here`,
+    });
   }
   const data: RaceDiagnosticData = { kind: 'race', otherUri, otherLine: prev.line - 1 };
   return {
@@ -84,7 +87,11 @@ function gilDiagnostic(note: GilParams, lineText: LineText): { uri: string; diag
  * All diagnostics, by file URI. The same pair of locations reported twice (live and from a
  * result file, or by two runs) gives one diagnostic.
  */
-export function computeDiagnostics(reports: Iterable<RaceReport>, gilNotes: Iterable<GilParams>, lineText: LineText): Map<string, Diagnostic[]> {
+export function computeDiagnostics(
+  reports: Iterable<RaceReport>,
+  gilNotes: Iterable<GilParams>,
+  lineText: LineText,
+): Map<string, Diagnostic[]> {
   const byUri = new Map<string, Diagnostic[]>();
   const add = (d: { uri: string; diagnostic: Diagnostic } | undefined) => {
     if (!d) return;

@@ -6,10 +6,10 @@
 // edited (the line numbers no longer hold).
 
 import {
-  CodeAction,
+  type CodeAction,
   CodeActionKind,
-  CodeActionParams,
-  Diagnostic,
+  type CodeActionParams,
+  type Diagnostic,
   FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
@@ -19,19 +19,19 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RaceReport, RaceReportError, parseRaceFile } from '../raceReport';
-import { computeDiagnostics, fileUri, RaceDiagnosticData } from './raceDiagnostics';
+import { type RaceReport, RaceReportError, parseRaceFile } from '../raceReport';
+import { computeDiagnostics, fileUri, type RaceDiagnosticData } from './raceDiagnostics';
 import {
   ClearNotification,
   GilNotification,
-  GilParams,
+  type GilParams,
   IGNORE_COMMENT,
   OpenLocationCommand,
   RACE_SOURCE,
   RaceFilesNotification,
-  RaceFilesParams,
+  type RaceFilesParams,
   RaceNotification,
-  RaceParams,
+  type RaceParams,
 } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -172,7 +172,13 @@ connection.onCodeAction((p: CodeActionParams): CodeAction[] => {
         title: `Suppress with \`${IGNORE_COMMENT}\``,
         kind: CodeActionKind.QuickFix,
         diagnostics: [d as Diagnostic],
-        edit: { changes: { [p.textDocument.uri]: [{ range: { start: { line, character: end }, end: { line, character: text.length } }, newText: `  ${IGNORE_COMMENT}` }] } },
+        edit: {
+          changes: {
+            [p.textDocument.uri]: [
+              { range: { start: { line, character: end }, end: { line, character: text.length } }, newText: `  ${IGNORE_COMMENT}` },
+            ],
+          },
+        },
       });
     }
     if (data?.kind === 'race') {

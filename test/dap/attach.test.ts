@@ -1,7 +1,7 @@
 /** Attach to `python -m ftpy_runtime --listen`, and the session secret that guards it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,11 @@ import { PYTHON, SKIP, lineOf, programPath, startSession, stop } from './helpers
 const TARGET = programPath('listen_target.py');
 
 /** Start the target under `--listen 0`; resolve with the port it printed. */
-function startListening(secret: string, program = TARGET, args = ['attacher']): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+function startListening(
+  secret: string,
+  program = TARGET,
+  args = ['attacher'],
+): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   const child = spawn(PYTHON, ['-m', 'ftpy_runtime', '--listen', '0', program, ...args], {
     env: { ...process.env, PYTHONPATH: resolve('runtime'), FTPY_SESSION_TOKEN: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +26,10 @@ function startListening(secret: string, program = TARGET, args = ['attacher']): 
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) { clearTimeout(timer); res({ child, port: Number(m[1]), stderr: () => err }); }
+      if (m) {
+        clearTimeout(timer);
+        res({ child, port: Number(m[1]), stderr: () => err });
+      }
     });
     child.once('exit', () => rej(new Error(`runtime exited: ${err}`)));
   });
@@ -33,11 +40,16 @@ function rawHello(port: number, token: string): Promise<string> {
   return new Promise((res, rej) => {
     const sock = net.createConnection({ host: '127.0.0.1', port });
     let got = '';
-    sock.on('connect', () => sock.write(JSON.stringify({ type: 'hello', protocol: 1, role: 'adapter', token }) + '\n'));
-    sock.on('data', (d) => { got += d.toString(); });
+    sock.on('connect', () => sock.write(`${JSON.stringify({ type: 'hello', protocol: 1, role: 'adapter', token })}\n`));
+    sock.on('data', (d) => {
+      got += d.toString();
+    });
     sock.on('close', () => res(got));
     sock.on('error', rej);
-    setTimeout(() => { sock.destroy(); rej(new Error('the runtime did not hang up')); }, 10_000).unref();
+    setTimeout(() => {
+      sock.destroy();
+      rej(new Error('the runtime did not hang up'));
+    }, 10_000).unref();
   });
 }
 
@@ -51,7 +63,9 @@ test('a client without the secret is rejected and logged; the right secret attac
       const sock = net.createConnection({ host: '127.0.0.1', port });
       let got = '';
       sock.on('connect', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
-      sock.on('data', (d) => { got += d.toString(); });
+      sock.on('data', (d) => {
+        got += d.toString();
+      });
       sock.on('close', () => res(got));
     });
     assert.match(noHello, /rejected/);
@@ -113,7 +127,8 @@ test('detach leaves the program running; a second attach finds it and can end it
       await s.dc.attachRequest({ connect: { port }, secret } as never);
       await s.events.next('initialized');
       await s.dc.configurationDoneRequest();
-      for (let i = 0; i < 100; i++) { // let the spinners start
+      for (let i = 0; i < 100; i++) {
+        // let the spinners start
         const ts = (await s.dc.threadsRequest()).body.threads;
         if (ts.filter((t) => t.name.startsWith('spinner-')).length === 2) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -144,10 +159,13 @@ test('attaching to a program that is already running (the remote_exec entry poin
   const portFile = join(dir, 'port');
   const secret = 'late-secret';
   const child = spawn(PYTHON, [programPath('late_attach.py'), portFile], {
-    env: { ...process.env, FTPY_TEST_RUNTIME: resolve('runtime'), FTPY_TEST_SECRET: secret }, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, FTPY_TEST_RUNTIME: resolve('runtime'), FTPY_TEST_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   try {
     for (let i = 0; i < 600 && !existsSync(portFile) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(existsSync(portFile), `the program did not start the runtime: exit ${child.exitCode}, stderr: ${stderr}`);
@@ -160,18 +178,26 @@ test('attaching to a program that is already running (the remote_exec entry poin
       const prog = programPath('late_attach.py');
       await s.dc.setBreakpointsRequest({ source: { path: prog }, breakpoints: [{ line: lineOf('late_attach.py', 'LATE-LOOP') }] });
       await s.dc.configurationDoneRequest();
-      const stopped = await s.events.next('stopped').catch((e) => { throw new Error(`${e.message}; events: ${JSON.stringify(s.events.all)}`); });
+      const stopped = await s.events.next('stopped').catch((e) => {
+        throw new Error(`${e.message}; events: ${JSON.stringify(s.events.all)}`);
+      });
       assert.equal(stopped.body.reason, 'breakpoint');
       const threads = (await s.dc.threadsRequest()).body.threads;
       assert.equal(threads.find((t) => t.id === stopped.body.threadId)?.name, 'late-counter');
-      assert.ok(threads.some((t) => t.name === 'MainThread (in native code)'), threads.map((t) => t.name).join());
+      assert.ok(
+        threads.some((t) => t.name === 'MainThread (in native code)'),
+        threads.map((t) => t.name).join(),
+      );
       await s.dc.disconnectRequest({ terminateDebuggee: true });
       await s.dc.stop();
     } catch (e) {
       await stop(s);
       throw e;
     }
-    const code = await new Promise((r) => { if (child.exitCode !== null) r(child.exitCode); else child.once('exit', r); });
+    const code = await new Promise((r) => {
+      if (child.exitCode !== null) r(child.exitCode);
+      else child.once('exit', r);
+    });
     assert.equal(code, 0);
   } finally {
     child.kill('SIGKILL');

@@ -76,7 +76,8 @@ test('a logpoint logs interpolated values and never stops', { skip: SKIP, timeou
     await s.events.next('terminated');
     assert.equal(s.events.pending('stopped'), 0);
     const out = s.events.output();
-    for (let n = 0; n < 10; n++) assert.ok(out.includes(`n=${n} sq=${n * n} {literal}\n`), `logpoint line for n=${n} in ${JSON.stringify(out)}`);
+    for (let n = 0; n < 10; n++)
+      assert.ok(out.includes(`n=${n} sq=${n * n} {literal}\n`), `logpoint line for n=${n} in ${JSON.stringify(out)}`);
   } finally {
     await stop(s);
   }
@@ -88,7 +89,10 @@ test('breakpoints in a module imported later bind, and function breakpoints stop
     await s.dc.initializeRequest({ adapterID: 'ftpython', pathFormat: 'path' });
     await s.dc.launchRequest({ program: LOOP, python: process.env.FTPY_TEST_PYTHON } as never);
     await s.events.next('initialized');
-    const r = await s.dc.setBreakpointsRequest({ source: { path: HELPER }, breakpoints: [{ line: lineOf('helper_module.py', 'BP-TRIPLE') }] });
+    const r = await s.dc.setBreakpointsRequest({
+      source: { path: HELPER },
+      breakpoints: [{ line: lineOf('helper_module.py', 'BP-TRIPLE') }],
+    });
     assert.equal(r.body.breakpoints[0].verified, true);
     const f = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'square', condition: 'n == 4' }] });
     assert.equal(f.body.breakpoints.length, 1);

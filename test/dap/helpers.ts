@@ -1,6 +1,6 @@
 /** Shared helpers for the DAP tests: a DebugClient on dist/debugAdapter.js, event queues, markers. */
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import { DebugProtocol } from '@vscode/debugprotocol';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -32,7 +32,7 @@ export class Events {
       dc.on(kind, (e: DebugProtocol.Event) => {
         this.all.push(e);
         const w = this.waiters.get(kind);
-        if (w && w.length) w.shift()!(e);
+        if (w?.length) w.shift()!(e);
         else this.queues.get(kind)!.push(e);
       });
     }
@@ -50,7 +50,10 @@ export class Events {
         reject(new Error(`no ${kind} event within ${timeoutMs} ms`));
       }, timeoutMs);
       timer.unref(); // a waiter left behind by a race must not keep the test process alive
-      const done = (e: DebugProtocol.Event): void => { clearTimeout(timer); resolvePromise(e); };
+      const done = (e: DebugProtocol.Event): void => {
+        clearTimeout(timer);
+        resolvePromise(e);
+      };
       if (!this.waiters.has(kind)) this.waiters.set(kind, []);
       this.waiters.get(kind)!.push(done);
     });
@@ -62,17 +65,33 @@ export class Events {
 
   /** All output text so far, optionally of one category. */
   output(category?: string): string {
-    return this.all.filter((e) => e.event === 'output' && (!category || e.body.category === category)).map((e) => e.body.output).join('');
+    return this.all
+      .filter((e) => e.event === 'output' && (!category || e.body.category === category))
+      .map((e) => e.body.output)
+      .join('');
   }
 }
 
-export interface Session { dc: DebugClient; events: Events }
+export interface Session {
+  dc: DebugClient;
+  events: Events;
+}
 
 export async function startSession(): Promise<Session> {
   const dc = new DebugClient('node', ADAPTER, 'ftpython');
   dc.defaultTimeout = 20_000;
   await dc.start();
-  const events = new Events(dc, ['stopped', 'output', 'terminated', 'exited', 'initialized', 'breakpoint', 'thread', 'ftpython.gil', 'ftpython.race']);
+  const events = new Events(dc, [
+    'stopped',
+    'output',
+    'terminated',
+    'exited',
+    'initialized',
+    'breakpoint',
+    'thread',
+    'ftpython.gil',
+    'ftpython.race',
+  ]);
   return { dc, events };
 }
 
@@ -105,7 +124,9 @@ export async function launch(
 export async function stop(s: Session): Promise<void> {
   try {
     await Promise.race([s.dc.disconnectRequest({ terminateDebuggee: true }), new Promise((r) => setTimeout(r, 5000).unref())]);
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
   await s.dc.stop();
 }
 
@@ -113,7 +134,8 @@ export async function stop(s: Session): Promise<void> {
 export async function waitForOutput(s: Session, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(s.events.output())) {
-    if (Date.now() > deadline) throw new Error(`no output matching ${pattern} within ${timeoutMs} ms: ${JSON.stringify(s.events.output())}`);
+    if (Date.now() > deadline)
+      throw new Error(`no output matching ${pattern} within ${timeoutMs} ms: ${JSON.stringify(s.events.output())}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
-import { DebugProtocol } from '@vscode/debugprotocol';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FtpySession } from '../../debug-adapter/ftpySession';
 import { PYTHON, SKIP, lineOf, programPath } from './helpers';
 
@@ -38,7 +38,13 @@ class InlineClient {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no ${kind} event`)), timeoutMs);
       t.unref();
-      this.eventWaiters.push({ kind, resolve: (e) => { clearTimeout(t); resolve(e); } });
+      this.eventWaiters.push({
+        kind,
+        resolve: (e) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      });
     });
   }
 
@@ -57,17 +63,32 @@ class InlineClient {
       this.runInTerminalArgs = req.arguments;
       const env = { ...process.env } as Record<string, string>;
       for (const [k, v] of Object.entries(req.arguments.env ?? {})) {
-        if (v === null) delete env[k]; else env[k] = v as string;
+        if (v === null) delete env[k];
+        else env[k] = v as string;
       }
-      this.terminal = spawn(req.arguments.args[0], req.arguments.args.slice(1), { cwd: req.arguments.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.terminal.stdout!.on('data', (d: Buffer) => { this.terminalOutput += d.toString(); });
-      this.terminal.stderr!.on('data', (d: Buffer) => { this.terminalOutput += d.toString(); });
+      this.terminal = spawn(req.arguments.args[0], req.arguments.args.slice(1), {
+        cwd: req.arguments.cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.terminal.stdout!.on('data', (d: Buffer) => {
+        this.terminalOutput += d.toString();
+      });
+      this.terminal.stderr!.on('data', (d: Buffer) => {
+        this.terminalOutput += d.toString();
+      });
       const pid = this.terminal.pid;
       // Answer on a later tick, as a real client would (never from inside the session's send).
-      setImmediate(() => this.session.handleMessage({
-        type: 'response', seq: this.seq++, request_seq: req.seq, command: 'runInTerminal', success: true,
-        body: { processId: pid },
-      } as DebugProtocol.RunInTerminalResponse));
+      setImmediate(() =>
+        this.session.handleMessage({
+          type: 'response',
+          seq: this.seq++,
+          request_seq: req.seq,
+          command: 'runInTerminal',
+          success: true,
+          body: { processId: pid },
+        } as DebugProtocol.RunInTerminalResponse),
+      );
     }
   }
 }
@@ -83,12 +104,19 @@ test('inline session, integratedTerminal console: runInTerminal, breakpoint, exi
     assert.ok(!c.runInTerminalArgs!.args.some((a) => /[0-9a-f]{64}/.test(a)), 'the session secret is not on the command line');
     assert.match(String(c.runInTerminalArgs!.env?.FTPY_SESSION_TOKEN), /^[0-9a-f]{64}$/);
     await c.next('initialized');
-    await c.request('setBreakpoints', { source: { path: loop }, breakpoints: [{ line: lineOf('loop.py', 'BP-LOOP'), condition: 'i == 2' }] });
+    await c.request('setBreakpoints', {
+      source: { path: loop },
+      breakpoints: [{ line: lineOf('loop.py', 'BP-LOOP'), condition: 'i == 2' }],
+    });
     await c.request('configurationDone');
     const stopped = await c.next('stopped');
     assert.equal(stopped.body.allThreadsStopped, true);
     const st = await c.request<DebugProtocol.StackTraceResponse>('stackTrace', { threadId: stopped.body.threadId });
-    const ev = await c.request<DebugProtocol.EvaluateResponse>('evaluate', { expression: 'i', frameId: st.body.stackFrames[0].id, context: 'watch' });
+    const ev = await c.request<DebugProtocol.EvaluateResponse>('evaluate', {
+      expression: 'i',
+      frameId: st.body.stackFrames[0].id,
+      context: 'watch',
+    });
     assert.equal(ev.body.result, '2');
     await c.request('continue', { threadId: stopped.body.threadId });
     const exited = await c.next('exited');

@@ -1,7 +1,7 @@
 /** Inspection: scopes, lazy and paged variables, evaluate (with a timeout), setVariable, completions, exceptions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DebugProtocol } from '@vscode/debugprotocol';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { SKIP, evaluate, launch, lineOf, programPath, startSession, stop, topFrame } from './helpers';
 
 const INSPECT = programPath('inspect_me.py');
@@ -22,28 +22,44 @@ test('scopes, paged variables, setVariable and completions', { skip: SKIP, timeo
     const frame = await topFrame(s, stopped.body.threadId);
     assert.equal(frame.name, 'main');
     const scopes = (await s.dc.scopesRequest({ frameId: frame.id })).body.scopes;
-    assert.deepEqual(scopes.map((sc) => sc.name), ['Locals', 'Globals', 'Ownership (free-threaded)', 'Locks']);
+    assert.deepEqual(
+      scopes.map((sc) => sc.name),
+      ['Locals', 'Globals', 'Ownership (free-threaded)', 'Locks'],
+    );
     const locals = (await s.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     const byName = new Map(locals.map((v) => [v.name, v]));
     assert.deepEqual([...byName.keys()].sort(), ['big', 'd', 'p', 'total']);
     assert.equal(byName.get('total')!.value, '5');
     // Even an int has one child: its object header (see headers.test.ts).
     const totalKids = (await s.dc.variablesRequest({ variablesReference: byName.get('total')!.variablesReference })).body.variables;
-    assert.deepEqual(totalKids.map((v) => v.name), [HEADER]);
+    assert.deepEqual(
+      totalKids.map((v) => v.name),
+      [HEADER],
+    );
 
     const big = byName.get('big')!;
     assert.equal(big.indexedVariables, 1000);
-    const page = (await s.dc.variablesRequest({ variablesReference: big.variablesReference, filter: 'indexed', start: 500, count: 10 })).body.variables;
-    assert.deepEqual(page.map((v) => v.name), ['500', '501', '502', '503', '504', '505', '506', '507', '508', '509']);
+    const page = (await s.dc.variablesRequest({ variablesReference: big.variablesReference, filter: 'indexed', start: 500, count: 10 }))
+      .body.variables;
+    assert.deepEqual(
+      page.map((v) => v.name),
+      ['500', '501', '502', '503', '504', '505', '506', '507', '508', '509'],
+    );
     assert.equal(page[3].value, '503');
     assert.equal(page[3].evaluateName, 'big[503]');
 
     const d = withoutHeader((await s.dc.variablesRequest({ variablesReference: byName.get('d')!.variablesReference })).body.variables);
-    assert.deepEqual(d.map((v) => v.name), ["'a'", "'b'"]);
+    assert.deepEqual(
+      d.map((v) => v.name),
+      ["'a'", "'b'"],
+    );
     assert.equal(d[1].evaluateName, "d['b']");
     assert.ok(d[1].variablesReference > 0, 'the nested list has children');
     const p = withoutHeader((await s.dc.variablesRequest({ variablesReference: byName.get('p')!.variablesReference })).body.variables);
-    assert.deepEqual(p.map((v) => `${v.name}=${v.value}`), ['x=1', 'y=[1, 2, 3]']);
+    assert.deepEqual(
+      p.map((v) => `${v.name}=${v.value}`),
+      ['x=1', 'y=[1, 2, 3]'],
+    );
     assert.equal(await evaluate(s, p[1].evaluateName!, frame.id), '[1, 2, 3]');
 
     const set = await s.dc.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'total', value: '40 + 2' });
@@ -64,7 +80,10 @@ test('scopes, paged variables, setVariable and completions', { skip: SKIP, timeo
   }
 });
 
-test('an evaluation whose __repr__ never returns fails within the timeout, and the session goes on', { skip: SKIP, timeout: 60_000 }, async () => {
+test('an evaluation whose __repr__ never returns fails within the timeout, and the session goes on', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
   const s = await startSession();
   try {
     await launch(s, { program: INSPECT }, { [INSPECT]: [{ line: lineOf('inspect_me.py', 'BP-HANG') }] });
@@ -138,7 +157,13 @@ test('an uncaught exception in the main thread stops, then exits 1 with a clean 
     const stopped = await s.events.next('stopped');
     assert.equal(stopped.body.reason, 'exception');
     const frames = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames;
-    assert.deepEqual(frames.map((f) => [f.name, f.line]), [['lookup', lineOf('main_uncaught.py', 'RAISE-MAIN')], ['<module>', 8]]);
+    assert.deepEqual(
+      frames.map((f) => [f.name, f.line]),
+      [
+        ['lookup', lineOf('main_uncaught.py', 'RAISE-MAIN')],
+        ['<module>', 8],
+      ],
+    );
     assert.equal(await evaluate(s, 'key', frames[0].id), "'missing'");
     const info = await s.dc.exceptionInfoRequest({ threadId: stopped.body.threadId });
     assert.equal(info.body.exceptionId, 'KeyError');

@@ -6,16 +6,25 @@ import { realpathSync } from 'node:fs';
 import { PYTHON, SKIP, launch, lineOf, programPath, startSession, stop } from './helpers';
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The system python3 (a GIL build) by absolute path, or undefined. */
 function gilPython(): string | undefined {
   try {
     const path = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-    const ft = execFileSync(path, ['-c', 'import sysconfig; print(sysconfig.get_config_var("Py_GIL_DISABLED"))'], { encoding: 'utf8' }).trim();
+    const ft = execFileSync(path, ['-c', 'import sysconfig; print(sysconfig.get_config_var("Py_GIL_DISABLED"))'], {
+      encoding: 'utf8',
+    }).trim();
     return ft === '1' ? undefined : realpathSync(path);
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 test('output events, then exited with the exit code, then terminated', { skip: SKIP, timeout: 30_000 }, async () => {
@@ -39,11 +48,16 @@ test('output events, then exited with the exit code, then terminated', { skip: S
   }
 });
 
-for (const [file, signal, code] of [['crash_abort.py', 'SIGABRT', 134], ['crash_segv.py', 'SIGSEGV', 139]] as const) {
+for (const [file, signal, code] of [
+  ['crash_abort.py', 'SIGABRT', 134],
+  ['crash_segv.py', 'SIGSEGV', 139],
+] as const) {
   test(`a debuggee that dies of ${signal} ends the session with the signal shown`, { skip: SKIP, timeout: 30_000 }, async () => {
     const s = await startSession();
     let pid = 0;
-    s.dc.on('process', (e) => { pid = e.body.systemProcessId; });
+    s.dc.on('process', (e) => {
+      pid = e.body.systemProcessId;
+    });
     try {
       await launch(s, { program: programPath(file) });
       const exited = await s.events.next('exited', 15_000);
@@ -64,7 +78,9 @@ for (const [file, signal, code] of [['crash_abort.py', 'SIGABRT', 134], ['crash_
 test('a crash while the world is stopped at a breakpoint still ends the session', { skip: SKIP, timeout: 30_000 }, async () => {
   const s = await startSession();
   let pid = 0;
-  s.dc.on('process', (e) => { pid = e.body.systemProcessId; });
+  s.dc.on('process', (e) => {
+    pid = e.body.systemProcessId;
+  });
   try {
     await launch(s, { program: programPath('loop.py') }, { [programPath('loop.py')]: [{ line: lineOf('loop.py', 'BP-LOOP') }] });
     const stopped = await s.events.next('stopped');
@@ -82,7 +98,9 @@ test('a crash while the world is stopped at a breakpoint still ends the session'
 test('disconnect terminates the debuggee and leaves no process behind', { skip: SKIP, timeout: 30_000 }, async () => {
   const s = await startSession();
   let pid = 0;
-  s.dc.on('process', (e) => { pid = e.body.systemProcessId; });
+  s.dc.on('process', (e) => {
+    pid = e.body.systemProcessId;
+  });
   await launch(s, { program: programPath('spinners.py'), args: ['2'] });
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(pid > 0 && alive(pid));
@@ -167,8 +185,10 @@ test('malformed and out-of-order requests get error responses, never a crash', {
 
 test('restart relaunches the program with the same breakpoints', { skip: SKIP, timeout: 30_000 }, async () => {
   const s = await startSession();
-  let pids: number[] = [];
-  s.dc.on('process', (e) => { pids.push(e.body.systemProcessId); });
+  const pids: number[] = [];
+  s.dc.on('process', (e) => {
+    pids.push(e.body.systemProcessId);
+  });
   try {
     const loop = programPath('loop.py');
     await launch(s, { program: loop }, { [loop]: [{ line: lineOf('loop.py', 'BP-LOOP'), condition: 'i == 3' }] });
@@ -194,13 +214,19 @@ test('module launch runs `python -m` style, with breakpoints bound on import', {
   const s = await startSession();
   try {
     const loop = programPath('loop.py');
-    await launch(s, { module: 'loop', cwd: programPath('.'), args: ['ignored-arg'] },
-      { [loop]: [{ line: lineOf('loop.py', 'BP-LOOP'), condition: 'i == 1' }] });
+    await launch(
+      s,
+      { module: 'loop', cwd: programPath('.'), args: ['ignored-arg'] },
+      { [loop]: [{ line: lineOf('loop.py', 'BP-LOOP'), condition: 'i == 1' }] },
+    );
     const stopped = await s.events.next('stopped');
     const frames = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames;
     assert.equal(frames[0].source?.path, loop);
-    assert.equal((await s.dc.evaluateRequest({ expression: '__name__, i, __import__("sys").argv[1:]', frameId: frames[0].id, context: 'watch' })).body.result,
-      "('__main__', 1, ['ignored-arg'])");
+    assert.equal(
+      (await s.dc.evaluateRequest({ expression: '__name__, i, __import__("sys").argv[1:]', frameId: frames[0].id, context: 'watch' })).body
+        .result,
+      "('__main__', 1, ['ignored-arg'])",
+    );
     await s.dc.continueRequest({ threadId: stopped.body.threadId });
     await s.events.next('terminated');
   } finally {

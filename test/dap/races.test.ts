@@ -28,7 +28,9 @@ test('breakpoints still bind in a race-instrumented main script', { skip: SKIP, 
   const s = await startSession();
   try {
     await launch(s, { program: racy, races: true }, { [racy]: [{ line: lineOf('racy.py', 'RACE-LINE'), hitCondition: '== 3' }] });
-    const dump = (e: Error): never => { throw new Error(`${e.message}; output: ${s.events.output().slice(-2000)}`); };
+    const dump = (e: Error): never => {
+      throw new Error(`${e.message}; output: ${s.events.output().slice(-2000)}`);
+    };
     const stopped = await s.events.next('stopped', 30_000).catch(dump);
     assert.equal(stopped.body.reason, 'breakpoint');
     await s.dc.continueRequest({ threadId: stopped.body.threadId });

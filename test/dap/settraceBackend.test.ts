@@ -67,7 +67,11 @@ test('settrace backend: raised exceptions are reported once, in the first user f
       lines.push((await topFrame(s, next.body.threadId)).line);
       await s.dc.continueRequest({ threadId: next.body.threadId });
     }
-    assert.deepEqual(lines, [lineOf('exceptions.py', 'RAISE-HANDLED'), lineOf('exceptions.py', 'LIBRARY-RAISE'), lineOf('exceptions.py', 'RAISE-UNCAUGHT')]);
+    assert.deepEqual(lines, [
+      lineOf('exceptions.py', 'RAISE-HANDLED'),
+      lineOf('exceptions.py', 'LIBRARY-RAISE'),
+      lineOf('exceptions.py', 'RAISE-UNCAUGHT'),
+    ]);
   } finally {
     await stop(s);
   }

@@ -1,8 +1,8 @@
 /** Stepping: next / stepIn / stepOut on one thread while the others stay parked; stop on entry. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DebugProtocol } from '@vscode/debugprotocol';
-import { SKIP, Session, launch, lineOf, programPath, startSession, stop, topFrame } from './helpers';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { SKIP, type Session, launch, lineOf, programPath, startSession, stop, topFrame } from './helpers';
 
 const STEP = programPath('stepping.py');
 const LOOP = programPath('loop.py');
@@ -98,7 +98,10 @@ test('stopOnEntry stops at the first line of the program', { skip: SKIP, timeout
 });
 
 for (const justMyCode of [true, false]) {
-  test(`stepIn with justMyCode=${justMyCode} ${justMyCode ? 'skips' : 'enters'} the standard library`, { skip: SKIP, timeout: 30_000 }, async () => {
+  test(`stepIn with justMyCode=${justMyCode} ${justMyCode ? 'skips' : 'enters'} the standard library`, {
+    skip: SKIP,
+    timeout: 30_000,
+  }, async () => {
     const prog = programPath('stepin_lib.py');
     const s = await startSession();
     try {
@@ -130,7 +133,7 @@ for (const justMyCode of [true, false]) {
   });
 }
 
-test('a single-thread step out of a thread\'s last frame stops the session again', { skip: SKIP, timeout: 60_000 }, async () => {
+test("a single-thread step out of a thread's last frame stops the session again", { skip: SKIP, timeout: 60_000 }, async () => {
   const EXIT = programPath('step_exit.py');
   const s = await startSession();
   try {
@@ -154,7 +157,7 @@ test('a single-thread step out of a thread\'s last frame stops the session again
   }
 });
 
-test('a single-thread step out of the program\'s last line stops while a worker is parked', { skip: SKIP, timeout: 60_000 }, async () => {
+test("a single-thread step out of the program's last line stops while a worker is parked", { skip: SKIP, timeout: 60_000 }, async () => {
   const EXIT = programPath('step_exit_main.py');
   const s = await startSession();
   try {
@@ -167,7 +170,10 @@ test('a single-thread step out of the program\'s last line stops while a worker 
     assert.equal(again.body.reason, 'step');
     assert.notEqual(again.body.threadId, stopped.body.threadId, 'the parked worker is shown');
     const frames = (await s.dc.stackTraceRequest({ threadId: again.body.threadId })).body.stackFrames;
-    assert.ok(frames.some((f) => f.name === 'counter'), `the worker's stack: ${frames.map((f) => f.name)}`);
+    assert.ok(
+      frames.some((f) => f.name === 'counter'),
+      `the worker's stack: ${frames.map((f) => f.name)}`,
+    );
     await s.dc.continueRequest({ threadId: again.body.threadId });
     await s.events.next('terminated', 30_000);
     assert.match(s.events.output('stdout'), /main done/);

@@ -14,8 +14,15 @@ test('a breakpoint in one of 8 busy threads stops every thread', { skip: SKIP, t
     assert.equal(stopped.body.allThreadsStopped, true);
     const threads = (await s.dc.threadsRequest()).body.threads;
     const names = threads.map((t) => t.name);
-    for (let i = 0; i < 8; i++) assert.ok(names.some((n) => n.startsWith(`spinner-${i}`)), `spinner-${i} listed in ${names}`);
-    assert.ok(names.some((n) => n.startsWith('MainThread')), `MainThread listed in ${names}`);
+    for (let i = 0; i < 8; i++)
+      assert.ok(
+        names.some((n) => n.startsWith(`spinner-${i}`)),
+        `spinner-${i} listed in ${names}`,
+      );
+    assert.ok(
+      names.some((n) => n.startsWith('MainThread')),
+      `MainThread listed in ${names}`,
+    );
     assert.equal(threads.length, 9, `8 workers + main, got ${names}`);
     // Thread events announced the workers as they started, with the ids the threads request uses.
     const started = s.events.all.filter((e) => e.event === 'thread' && e.body.reason === 'started').map((e) => e.body.threadId);
@@ -27,14 +34,18 @@ test('a breakpoint in one of 8 busy threads stops every thread', { skip: SKIP, t
       }
     }
     const startedAfter = s.events.all.filter((e) => e.event === 'thread' && e.body.reason === 'started').map((e) => e.body.threadId);
-    for (const t of threads.filter((x) => x.name.startsWith('spinner-'))) assert.ok(startedAfter.includes(t.id), `thread started event for ${t.name}`);
+    for (const t of threads.filter((x) => x.name.startsWith('spinner-')))
+      assert.ok(startedAfter.includes(t.id), `thread started event for ${t.name}`);
     const stopper = threads.find((t) => t.id === stopped.body.threadId);
     assert.ok(stopper && stopper.name === 'spinner-3', `stopped thread is spinner-3: ${stopper?.name}`);
     for (const t of threads) {
       const st = await s.dc.stackTraceRequest({ threadId: t.id });
       assert.ok(st.body.stackFrames.length > 0, `${t.name} has a stack`);
       if (t.name.startsWith('spinner-')) {
-        assert.ok(st.body.stackFrames.some((f) => f.name === 'spin' && f.source?.path === SPIN), `${t.name} is in spin()`);
+        assert.ok(
+          st.body.stackFrames.some((f) => f.name === 'spin' && f.source?.path === SPIN),
+          `${t.name} is in spin()`,
+        );
       }
     }
     // The main thread is blocked in join(): native code, reported as such, with its Python stack.

@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CodeServer, missingTools } from '../../cli/codeServer';
 import { LONG, Workbench, until } from './vscodeUi';
 
@@ -33,7 +33,9 @@ const missing = missingTools();
 const skip = missing && !process.env.FTPY_E2E_REQUIRED ? `${missing}; set FTPY_E2E_REQUIRED=1 to make this a failure` : false;
 
 function lineOf(file: string, marker: string): number {
-  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker));
+  const i = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(marker));
   assert.ok(i >= 0, `${file} has no line marked ${marker}`);
   return i + 1;
 }
@@ -54,25 +56,38 @@ function buildGilProgram(python: string, dir: string): string | undefined {
   const cc = compiler();
   if (!cc) return undefined;
   const src = join(dir, 'ftpy_needs_gil.c');
-  writeFileSync(src, [
-    '#include <Python.h>',
-    'static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "ftpy_needs_gil", NULL, -1, NULL};',
-    'PyMODINIT_FUNC PyInit_ftpy_needs_gil(void) { return PyModule_Create(&def); }',
-    '',
-  ].join('\n'));
-  const cfg = spawnSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["include"]); print(sysconfig.get_config_var("EXT_SUFFIX"))'], { encoding: 'utf8' });
+  writeFileSync(
+    src,
+    [
+      '#include <Python.h>',
+      'static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "ftpy_needs_gil", NULL, -1, NULL};',
+      'PyMODINIT_FUNC PyInit_ftpy_needs_gil(void) { return PyModule_Create(&def); }',
+      '',
+    ].join('\n'),
+  );
+  const cfg = spawnSync(
+    python,
+    ['-c', 'import sysconfig; print(sysconfig.get_paths()["include"]); print(sysconfig.get_config_var("EXT_SUFFIX"))'],
+    { encoding: 'utf8' },
+  );
   assert.equal(cfg.status, 0, cfg.stderr);
   const [include, suffix] = cfg.stdout.trim().split('\n');
-  const r = spawnSync(cc, ['-shared', '-fPIC', `-I${include}`, '-o', join(dir, `ftpy_needs_gil${suffix}`), src], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cc, ['-shared', '-fPIC', `-I${include}`, '-o', join(dir, `ftpy_needs_gil${suffix}`), src], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, `building the test extension failed:\n${r.stderr}`);
   const script = join(dir, 'gil_import.py');
-  writeFileSync(script, [
-    '"""Imports an extension module that has not declared Py_mod_gil: the GIL comes back on."""',
-    'import ftpy_needs_gil  # GIL HERE',
-    '',
-    'print("imported", ftpy_needs_gil.__name__)',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    script,
+    [
+      '"""Imports an extension module that has not declared Py_mod_gil: the GIL comes back on."""',
+      'import ftpy_needs_gil  # GIL HERE',
+      '',
+      'print("imported", ftpy_needs_gil.__name__)',
+      '',
+    ].join('\n'),
+  );
   return script;
 }
 
@@ -86,7 +101,10 @@ function buildVsix(): string {
   return join(ROOT, 'out', 'vsix', vsix);
 }
 
-test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GIL status, interpreter choice', { skip, timeout: 300_000 }, async (t) => {
+test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GIL status, interpreter choice', {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
   if (missing) assert.fail(`FTPY_E2E_REQUIRED is set but ${missing}`);
   const python = process.env.FTPY_TEST_PYTHON;
   assert.ok(python, 'FTPY_TEST_PYTHON is not set: run this through `npm test`, which provides the free-threaded interpreter');
@@ -100,7 +118,8 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
   const breakLine = lineOf(workers, '# BREAK HERE');
   const raceLine = lineOf(racy, '# RACE HERE');
   const gilProgram = buildGilProgram(python, workspace);
-  if (!gilProgram) t.diagnostic('step 6 (GIL re-enabled by an import) left out: no C compiler (gcc, cc or clang) to build its extension module');
+  if (!gilProgram)
+    t.diagnostic('step 6 (GIL re-enabled by an import) left out: no C compiler (gcc, cc or clang) to build its extension module');
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -117,7 +136,14 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(LONG);
@@ -139,17 +165,27 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     const pausedThread = /worker-\d/.exec((await paused.textContent()) ?? '')?.[0];
     assert.ok(pausedThread, `the thread that hit the breakpoint is a worker: ${await paused.textContent()}`);
     await wb.expand(paused);
-    const frame = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'e2e_workers.py' }).filter({ hasText: `${breakLine}:` }).first();
+    const frame = page
+      .locator('.debug-call-stack .monaco-list-row', { hasText: 'e2e_workers.py' })
+      .filter({ hasText: `${breakLine}:` })
+      .first();
     await frame.waitFor();
     const frameText = (await frame.textContent()) ?? '';
-    assert.match(frameText, new RegExp(`^\\s*work\\s*e2e_workers\\.py\\s*${breakLine}:`), `the top frame is the worker function: ${frameText}`);
+    assert.match(
+      frameText,
+      new RegExp(`^\\s*work\\s*e2e_workers\\.py\\s*${breakLine}:`),
+      `the top frame is the worker function: ${frameText}`,
+    );
     await frame.click(); // focus it: its variables show, and its line is revealed in the editor
     await page.locator('.editor-instance .debug-top-stack-frame-line').first().waitFor();
     const threads = await until('all three worker threads in the Call Stack', async () => {
       const rows = await wb.callStackRows();
       return ['worker-0', 'worker-1', 'worker-2'].every((w) => rows.some((r) => r.includes(w))) && rows;
     });
-    assert.ok(threads.some((r) => /MainThread/.test(r)), `the main thread is listed too: ${JSON.stringify(threads)}`);
+    assert.ok(
+      threads.some((r) => /MainThread/.test(r)),
+      `the main thread is listed too: ${JSON.stringify(threads)}`,
+    );
     const gil = await until('"GIL: off" in the status bar', async () => {
       const s = await wb.ftpyStatus();
       return s && /GIL: off,/.test(s) ? s : undefined; // reported by the runtime, not only expected
@@ -163,11 +199,16 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     const owner = await until('item.owner in Variables', async () =>
       (await wb.variableRows()).map((r) => /^owner, value '(worker-\d)'/.exec(r)?.[1]).find(Boolean),
     );
-    assert.equal(owner, pausedThread, 'the Variables view shows the stopped worker\'s own frame');
+    assert.equal(owner, pausedThread, "the Variables view shows the stopped worker's own frame");
     await wb.expand(wb.variableRow('⟨object header⟩'));
-    const tid = await until('the owning thread (ob_tid) in the object header', async () => (await wb.variableRows()).find((r) => /^[^,]*ob_tid[^,]*, value/.test(r)));
+    const tid = await until('the owning thread (ob_tid) in the object header', async () =>
+      (await wb.variableRows()).find((r) => /^[^,]*ob_tid[^,]*, value/.test(r)),
+    );
     assert.match(tid, new RegExp(`value ${owner} `), `the header's owning thread is the worker that made the object (${owner}): ${tid}`);
-    assert.ok((await wb.variableRows()).some((r) => r.startsWith('ob_ref_local, value')), 'the biased (local) refcount is shown');
+    assert.ok(
+      (await wb.variableRows()).some((r) => r.startsWith('ob_ref_local, value')),
+      'the biased (local) refcount is shown',
+    );
     await snap('object-header');
 
     // 3. Run to the end.
@@ -177,22 +218,37 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     // adapter re-checks such pending hits), so one continue ends the session.
     let continues = 0;
     const pausedOn = async (): Promise<string | undefined> =>
-      /worker-\d/.exec((await page!.locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i }).first().textContent({ timeout: 1000 }).catch(() => '')) ?? '')?.[0];
-    await until('the session to end', async () => {
-      if (!(await wb.debugging())) return true;
-      if (await wb.paused()) {
-        assert.equal(continues, 0, 'no stop on a removed breakpoint after the first continue');
-        continues += 1;
-        const before = await pausedOn();
-        await page!.locator('.debug-toolbar .codicon-debug-continue').click();
-        // Running, ended, or stopped again in another worker (a stop can follow within a millisecond).
-        await until('the program to run on', async () => !(await wb.paused()) || !(await wb.debugging()) || (await pausedOn()) !== before);
-      }
-      return false;
-    }, 120_000);
+      /worker-\d/.exec(
+        (await page!
+          .locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i })
+          .first()
+          .textContent({ timeout: 1000 })
+          .catch(() => '')) ?? '',
+      )?.[0];
+    await until(
+      'the session to end',
+      async () => {
+        if (!(await wb.debugging())) return true;
+        if (await wb.paused()) {
+          assert.equal(continues, 0, 'no stop on a removed breakpoint after the first continue');
+          continues += 1;
+          const before = await pausedOn();
+          await page!.locator('.debug-toolbar .codicon-debug-continue').click();
+          // Running, ended, or stopped again in another worker (a stop can follow within a millisecond).
+          await until(
+            'the program to run on',
+            async () => !(await wb.paused()) || !(await wb.debugging()) || (await pausedOn()) !== before,
+          );
+        }
+        return false;
+      },
+      120_000,
+    );
     console.log(`e2e: session ended after ${continues} continue(s) at ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await wb.command('Focus on Debug Console View');
-    await until('the program output in the Debug Console', async () => ((await page!.locator('.repl').textContent()) ?? '').includes('results: [0, 499500, 999000]'));
+    await until('the program output in the Debug Console', async () =>
+      ((await page!.locator('.repl').textContent()) ?? '').includes('results: [0, 499500, 999000]'),
+    );
     await snap('ran-to-end');
 
     // 4. The race detector: the "Find Races" configuration (races: true) that the extension
@@ -202,10 +258,14 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     await wb.pickQuickInput('debug Free-Threaded', 'Free-Threaded Python...', true);
     await wb.pickQuickInput('Find Races', 'Free-Threaded Python: Find Races');
     // The first race shows the "Free-Threaded Races" Output channel; its newest lines are in view.
-    await until('the race report in the "Free-Threaded Races" Output channel', async () => {
-      const text = (await page!.locator('.output-view .view-lines').first().textContent())?.replace(/\u00a0/g, ' ') ?? '';
-      return /SUMMARY: DATA RACE \S*racy_counter\.py:\d+ in bump/.test(text);
-    }, 120_000);
+    await until(
+      'the race report in the "Free-Threaded Races" Output channel',
+      async () => {
+        const text = (await page!.locator('.output-view .view-lines').first().textContent())?.replace(/\u00a0/g, ' ') ?? '';
+        return /SUMMARY: DATA RACE \S*racy_counter\.py:\d+ in bump/.test(text);
+      },
+      120_000,
+    );
     await snap('race-output');
     await until('the race session to end', async () => !(await wb.debugging()), 120_000);
 
@@ -216,7 +276,10 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     assert.match(race, /generated by ftpy-race/);
     const related = (await wb.problemRows()).find((r) => r.startsWith('Previous '));
     assert.ok(related, 'the other access is listed under the race');
-    assert.match(related, new RegExp(`of Counter\\.value by thread T\\d+ \\(worker-\\d\\) in bump at line ${raceLine} .* in racy_counter\\.py`));
+    assert.match(
+      related,
+      new RegExp(`of Counter\\.value by thread T\\d+ \\(worker-\\d\\) in bump at line ${raceLine} .* in racy_counter\\.py`),
+    );
     const status = await wb.ftpyStatus();
     assert.match(status ?? '', /GIL: off, [1-9]\d* races?/);
     await snap('race-in-problems');
@@ -230,9 +293,14 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
     await fix.waitFor();
     await fix.click();
     await until('the ignore comment on the racy line', async () =>
-      ((await page!.locator('.editor-instance .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ').includes('counter.value += 1  # RACE HERE  # ftpy: ignore-race'),
+      ((await page!.locator('.editor-instance .view-lines').first().textContent()) ?? '')
+        .replace(/\u00a0/g, ' ')
+        .includes('counter.value += 1  # RACE HERE  # ftpy: ignore-race'),
     );
-    await until('the race to leave Problems after the edit', async () => !(await wb.problemRows()).some((r) => r.includes('Data race on Counter.value')));
+    await until(
+      'the race to leave Problems after the edit',
+      async () => !(await wb.problemRows()).some((r) => r.includes('Data race on Counter.value')),
+    );
     await snap('race-suppressed');
 
     // 5. "Select Free-Threaded Interpreter" lists the interpreter and stores the choice.
@@ -255,7 +323,10 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
       const gilLine = lineOf(gilProgram, '# GIL HERE');
       await wb.openFile('gil_import.py');
       await wb.command('Start Debugging');
-      await page.locator('.notifications-toasts', { hasText: /GIL was re-enabled by importing .?ftpy_needs_gil/ }).first().waitFor({ timeout: 120_000 });
+      await page
+        .locator('.notifications-toasts', { hasText: /GIL was re-enabled by importing .?ftpy_needs_gil/ })
+        .first()
+        .waitFor({ timeout: 120_000 });
       await until('the GIL session to end', async () => !(await wb.debugging()), 120_000);
       await wb.command('Focus on Problems View');
       const gilProblem = await until(`the GIL diagnostic at gil_import.py line ${gilLine}`, async () =>

@@ -17,7 +17,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -77,8 +78,11 @@ export class Workbench {
     await input.fill(`:${line}`);
     await this.page.keyboard.press('Enter');
     await this.quickInput.waitFor({ state: 'hidden', timeout: LONG });
-    await until(`the cursor on line ${line}`, async () =>
-      /Ln (\d+)/.exec((await this.page.locator('.statusbar-item[id="status.editor.selection"]').textContent()) ?? '')?.[1] === String(line),
+    await until(
+      `the cursor on line ${line}`,
+      async () =>
+        /Ln (\d+)/.exec((await this.page.locator('.statusbar-item[id="status.editor.selection"]').textContent()) ?? '')?.[1] ===
+        String(line),
     );
   }
 

@@ -3,12 +3,12 @@
 // access as related information, code actions suppress or jump, and edits and "clear" remove them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 const SOURCE = [
@@ -62,7 +62,8 @@ async function diagnosticsFor(u: string, pred: (d: Diagnostic[]) => boolean, sin
       const p = published[seen];
       if (p.uri === u && pred(p.diagnostics)) return p.diagnostics;
     }
-    if (Date.now() > deadline) throw new Error(`no matching diagnostics for ${u}; got ${JSON.stringify(published.filter((p) => p.uri === u))}`);
+    if (Date.now() > deadline)
+      throw new Error(`no matching diagnostics for ${u}; got ${JSON.stringify(published.filter((p) => p.uri === u))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -76,7 +77,9 @@ before(async () => {
   conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => published.push(p));
   conn.listen();
-  const init = (await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as { capabilities: { codeActionProvider?: unknown } };
+  const init = (await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as {
+    capabilities: { codeActionProvider?: unknown };
+  };
   assert.ok(init.capabilities.codeActionProvider, 'the server offers code actions');
   await conn.sendNotification('initialized', {});
 });
@@ -93,7 +96,10 @@ test('a live race report becomes a warning at the racy line, related to the othe
   assert.equal(d.source, 'ftpy-race');
   assert.equal(d.severity, 2); // Warning
   assert.deepEqual(d.range, { start: { line: 7, character: 8 }, end: { line: 7, character: 23 } }); // "self.value += 1"
-  assert.match(d.message, /Data race on Counter\.value: write by thread T2 \(worker-1\) conflicts with a previous read by thread T1 \(MainThread\)/);
+  assert.match(
+    d.message,
+    /Data race on Counter\.value: write by thread T2 \(worker-1\) conflicts with a previous read by thread T1 \(MainThread\)/,
+  );
   const [other, created] = d.relatedInformation ?? [];
   assert.equal(other.location.uri, uri);
   assert.equal(other.location.range.start.line, 13);
@@ -104,7 +110,10 @@ test('a live race report becomes a warning at the racy line, related to the othe
   // The same race reported again (another run, or its result file) is still one diagnostic.
   await conn.sendNotification('ftpy/race', { source: 'session:2', report: report() });
   const ds = await notifyAndWait('ftpy/race', { source: 'session:2', report: report(14, 8) }, uri, (x) => x.length === 2);
-  assert.deepEqual(ds.map((x) => x.range.start.line).sort((a, b) => a - b), [7, 13]);
+  assert.deepEqual(
+    ds.map((x) => x.range.start.line).sort((a, b) => a - b),
+    [7, 13],
+  );
 });
 
 test('code actions suppress the race with a comment, or go to the other access', async () => {
@@ -120,15 +129,22 @@ test('code actions suppress the race with a comment, or go to the other access',
   const suppress = actions.find((a) => a.title.startsWith('Suppress'));
   const goto = actions.find((a) => a.title === 'Go to the other access');
   assert.ok(suppress && goto, JSON.stringify(actions));
-  assert.deepEqual(suppress.edit?.changes?.[uri], [{ range: { start: { line: 7, character: 23 }, end: { line: 7, character: 23 } }, newText: '  # ftpy: ignore-race' }]);
+  assert.deepEqual(suppress.edit?.changes?.[uri], [
+    { range: { start: { line: 7, character: 23 }, end: { line: 7, character: 23 } }, newText: '  # ftpy: ignore-race' },
+  ]);
   assert.deepEqual(goto.command, { title: 'Go to the other access', command: 'ftpy.openLocation', arguments: [uri, 13] });
 });
 
 test('editing the file drops its race diagnostics (their lines no longer hold)', async () => {
-  await notifyAndWait('textDocument/didChange', {
-    textDocument: { uri, version: 2 },
-    contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }],
-  }, uri, (x) => x.length === 0);
+  await notifyAndWait(
+    'textDocument/didChange',
+    {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }],
+    },
+    uri,
+    (x) => x.length === 0,
+  );
   await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
 });
 
@@ -139,7 +155,12 @@ test('result files of `ftpy race --json` are read, and "clear" removes everythin
   assert.equal(d.range.start.line, 7);
 
   // A GIL re-enable with an import site becomes a warning there too.
-  const both = await notifyAndWait('ftpy/gil', { source: 'session:3', enabled: true, module: 'legacy_ext', file, line: 1, reason: 'legacy_ext does not declare Py_mod_gil' }, uri, (x) => x.length === 2);
+  const both = await notifyAndWait(
+    'ftpy/gil',
+    { source: 'session:3', enabled: true, module: 'legacy_ext', file, line: 1, reason: 'legacy_ext does not declare Py_mod_gil' },
+    uri,
+    (x) => x.length === 2,
+  );
   const gil = both.find((x) => x.source === 'ftpy-gil');
   assert.ok(gil);
   assert.equal(gil.range.start.line, 0);
@@ -147,7 +168,12 @@ test('result files of `ftpy race --json` are read, and "clear" removes everythin
 
   // A rewritten result file replaces its reports; a deleted one takes them away.
   writeFileSync(resultFile, JSON.stringify({ races: [] }));
-  await notifyAndWait('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(resultFile).toString(), type: 2 }] }, uri, (x) => x.length === 1 && x[0].source === 'ftpy-gil');
+  await notifyAndWait(
+    'workspace/didChangeWatchedFiles',
+    { changes: [{ uri: pathToFileURL(resultFile).toString(), type: 2 }] },
+    uri,
+    (x) => x.length === 1 && x[0].source === 'ftpy-gil',
+  );
 
   await notifyAndWait('ftpy/race', { source: 'session:4', report: report() }, uri, (x) => x.length === 2);
   await notifyAndWait('ftpy/clear', undefined, uri, (x) => x.length === 0);

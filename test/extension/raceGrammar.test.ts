@@ -9,8 +9,15 @@ import { parseRaceReport } from '../../extension/raceReport';
 import { renderRaceReport } from '../../extension/raceText';
 import { sample } from './fixtures';
 
-interface Rule { match: string; name?: string; captures?: Record<string, { name: string }> }
-const grammar = JSON.parse(readFileSync('syntaxes/ftpy-race.tmLanguage.json', 'utf8')) as { scopeName: string; repository: Record<string, Rule> };
+interface Rule {
+  match: string;
+  name?: string;
+  captures?: Record<string, { name: string }>;
+}
+const grammar = JSON.parse(readFileSync('syntaxes/ftpy-race.tmLanguage.json', 'utf8')) as {
+  scopeName: string;
+  repository: Record<string, Rule>;
+};
 const rules = Object.entries(grammar.repository).map(([key, r]) => ({ key, re: new RegExp(r.match), rule: r }));
 
 function classify(line: string): { key: string; scopes: Record<string, string> } | undefined {
@@ -26,13 +33,18 @@ function classify(line: string): { key: string; scopes: Record<string, string> }
 
 test('every line of a rendered race report is highlighted by a rule', () => {
   assert.equal(grammar.scopeName, 'source.ftpy-race');
-  const lines = renderRaceReport(parseRaceReport(sample)).split('\n').filter((l) => l.trim());
+  const lines = renderRaceReport(parseRaceReport(sample))
+    .split('\n')
+    .filter((l) => l.trim());
   const kinds = lines.map((l) => {
     const c = classify(l);
     assert.ok(c, `no grammar rule matches: ${JSON.stringify(l)}`);
     return c;
   });
-  assert.deepEqual(kinds.map((k) => k.key), ['rule', 'warning', 'access', 'frame', 'frame', 'access', 'frame', 'created', 'frame', 'summary', 'rule']);
+  assert.deepEqual(
+    kinds.map((k) => k.key),
+    ['rule', 'warning', 'access', 'frame', 'frame', 'access', 'frame', 'created', 'frame', 'summary', 'rule'],
+  );
   const write = kinds[2].scopes;
   assert.equal(write['variable.other.member.ftpy-race'], 'Counter.value');
   assert.equal(write['entity.name.type.thread-id.ftpy-race'], 'T2');

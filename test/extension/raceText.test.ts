@@ -5,7 +5,6 @@ import { parseRaceFile, parseRaceReport, RaceReportError } from '../../extension
 import { renderRaceReport } from '../../extension/raceText';
 import { sample } from './fixtures';
 
-
 test('renders a report the way ThreadSanitizer prints one', () => {
   const text = renderRaceReport(parseRaceReport(sample));
   assert.equal(
@@ -38,7 +37,10 @@ test('item fields render without a dot, and a missing address is left out', () =
 test('a result file is {"races": [...]}; bad input names what is wrong', () => {
   assert.equal(parseRaceFile(JSON.stringify({ races: [sample, sample] })).length, 2);
   assert.deepEqual(parseRaceFile('{"races": []}'), []);
-  assert.throws(() => parseRaceFile('{"races": '), (e: unknown) => e instanceof RaceReportError && /not JSON/.test(e.message));
+  assert.throws(
+    () => parseRaceFile('{"races": '),
+    (e: unknown) => e instanceof RaceReportError && /not JSON/.test(e.message),
+  );
   assert.throws(() => parseRaceFile('{"nope": 1}'), /expected \{"races"/);
   const noStack = { ...sample, current: { ...sample.current, stack: [] } };
   assert.throws(() => parseRaceFile(JSON.stringify({ races: [sample, noStack] })), /races\[1\]: current\.stack is missing or empty/);

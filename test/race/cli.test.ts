@@ -10,7 +10,10 @@ import { testPython } from './helpers';
 async function capture(fn: () => Promise<number>): Promise<{ code: number; err: string }> {
   const write = process.stderr.write.bind(process.stderr);
   let err = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => { err += chunk.toString(); return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { code: await fn(), err };
   } finally {
@@ -19,7 +22,23 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; err: 
 }
 
 test('parses options, keeps the script and its own arguments', () => {
-  const o = parseRaceArgs(['--json', 'r.json', '--sarif=r.sarif', '--include', 'a/*', '--exclude', 'b/*', '--suppressions', 's.txt', '--python', '/py', '--', 'prog.py', '--json', 'x']);
+  const o = parseRaceArgs([
+    '--json',
+    'r.json',
+    '--sarif=r.sarif',
+    '--include',
+    'a/*',
+    '--exclude',
+    'b/*',
+    '--suppressions',
+    's.txt',
+    '--python',
+    '/py',
+    '--',
+    'prog.py',
+    '--json',
+    'x',
+  ]);
   assert.equal(o.json, 'r.json');
   assert.equal(o.sarif, 'r.sarif');
   assert.deepEqual(o.include, ['a/*']);

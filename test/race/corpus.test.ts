@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { corpusDir, pool, readRaces, runRace, JsonRace } from './helpers';
+import { corpusDir, pool, readRaces, runRace, type JsonRace } from './helpers';
 
 const REPEATS = 3;
 
@@ -18,9 +18,11 @@ function expectedMarks(program: string): Set<string> {
   for (const m of text.matchAll(/^\s*(?:from|import)\s+(_corpus_\w+)/gm)) files.push(join(corpusDir, `${m[1]}.py`));
   const marks = new Set<string>();
   for (const f of files) {
-    readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-      if (/#\s*RACE\b/.test(line)) marks.add(`${f}:${i + 1}`);
-    });
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/#\s*RACE\b/.test(line)) marks.add(`${f}:${i + 1}`);
+      });
   }
   return marks;
 }
@@ -40,10 +42,15 @@ function checkShape(r: JsonRace): void {
   }
   assert.notEqual(r.current.thread.id, r.previous.thread.id, 'a race needs two threads');
   const ids = r.threads.map((t) => t.id).sort();
-  assert.deepEqual(ids, [r.current.thread.id, r.previous.thread.id].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [r.current.thread.id, r.previous.thread.id].sort((a, b) => a - b),
+  );
 }
 
-const programs = readdirSync(corpusDir).filter((f) => /^(no)?race_\w+\.py$/.test(f)).sort();
+const programs = readdirSync(corpusDir)
+  .filter((f) => /^(no)?race_\w+\.py$/.test(f))
+  .sort();
 const racy = programs.filter((p) => p.startsWith('race_'));
 const clean = programs.filter((p) => p.startsWith('norace_'));
 

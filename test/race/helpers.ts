@@ -20,18 +20,36 @@ export function cliHasRace(): boolean {
   return existsSync(src) && /raceCommand/.test(readFileSync(src, 'utf8')) && existsSync(join(repoRoot, 'dist', 'cli.js'));
 }
 
-export interface RunResult { code: number | null; signal: string | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`)); }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); fail(e); });
-    child.on('close', (code, signal) => { clearTimeout(timer); done({ code, signal, stdout, stderr }); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -47,8 +65,16 @@ export function runRace(options: string[], script: string, args: string[] = [], 
   return run(python, ['-m', 'ftpy_runtime.race', ...options, '--', script, ...args], env);
 }
 
-export interface JsonFrame { function: string; file: string; line: number }
-export interface JsonAccess { access: string; thread: { id: number; name: string }; stack: JsonFrame[] }
+export interface JsonFrame {
+  function: string;
+  file: string;
+  line: number;
+}
+export interface JsonAccess {
+  access: string;
+  thread: { id: number; name: string };
+  stack: JsonFrame[];
+}
 export interface JsonRace {
   kind: string;
   location: { object: string; field: string; address: string };

@@ -15,7 +15,11 @@ if (!FT_PYTHON) throw new Error('FTPY_TEST_PYTHON is not set: run the tests with
 const GIL_PYTHON = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
 const CLI = resolve('dist/cli.js');
 
-interface Result { status: number | null; stdout: string; stderr: string }
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the CLI with a controlled environment: no real HOME, PATH or cache leaks in. */
 function ftpy(args: string[], env: Record<string, string | undefined>): Result {
@@ -34,9 +38,15 @@ function binDir(name: string, target: string): string {
   return d;
 }
 
-interface Doctor { interpreters: Array<{ path: string; freeThreaded?: boolean; error?: string; source: string }>; chosen: string | null; problem: string | null }
+interface Doctor {
+  interpreters: Array<{ path: string; freeThreaded?: boolean; error?: string; source: string }>;
+  chosen: string | null;
+  problem: string | null;
+}
 
-test('discovery skips a GIL python3.13t on PATH and picks the free-threaded one after it', { skip: !GIL_PYTHON && 'no GIL python3 on this machine' }, () => {
+test('discovery skips a GIL python3.13t on PATH and picks the free-threaded one after it', {
+  skip: !GIL_PYTHON && 'no GIL python3 on this machine',
+}, () => {
   const fake = binDir('python3.13t', GIL_PYTHON!);
   const real = binDir('python3.13t', FT_PYTHON);
   const r = ftpy(['doctor', '--json'], { PATH: `${fake}:${real}` });
@@ -57,7 +67,9 @@ test('doctor prints a readable table naming the interpreter it will use', () => 
   assert.match(r.stdout, /ftpy will use .*python3\.13t/);
 });
 
-test('FTPY_PYTHON pointing at a GIL build is reported, not silently replaced', { skip: !GIL_PYTHON && 'no GIL python3 on this machine' }, () => {
+test('FTPY_PYTHON pointing at a GIL build is reported, not silently replaced', {
+  skip: !GIL_PYTHON && 'no GIL python3 on this machine',
+}, () => {
   const real = binDir('python3.13t', FT_PYTHON);
   const r = ftpy(['provision', '--print-path'], { PATH: real, FTPY_PYTHON: GIL_PYTHON });
   assert.equal(r.status, 2);
@@ -96,8 +108,11 @@ test('the cache counts only installs carrying the .ftpy-ok marker', () => {
 });
 
 test('the provisioned interpreter is free-threaded with the GIL off, and marked verified', () => {
-  const r = spawnSync(FT_PYTHON, ['-c', 'import sys, sysconfig, json; print(json.dumps([sysconfig.get_config_var("Py_GIL_DISABLED"), sys._is_gil_enabled()]))'],
-    { encoding: 'utf8', env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'PYTHON_GIL')) });
+  const r = spawnSync(
+    FT_PYTHON,
+    ['-c', 'import sys, sysconfig, json; print(json.dumps([sysconfig.get_config_var("Py_GIL_DISABLED"), sys._is_gil_enabled()]))'],
+    { encoding: 'utf8', env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'PYTHON_GIL')) },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [1, false]);
   if (FT_PYTHON.includes('/cpython-')) assert.ok(existsSync(join(FT_PYTHON, '..', '..', '.ftpy-ok')));
@@ -108,14 +123,22 @@ test('a build that fails leaves no interpreter behind and names the problem', ()
   // A source tarball whose configure fails, standing in for a missing compiler or -dev package.
   const srcRoot = mkdtempSync(join(tmpdir(), 'ftpy-src-'));
   mkdirSync(join(srcRoot, 'Python-3.13.99'));
-  writeFileSync(join(srcRoot, 'Python-3.13.99', 'configure'), '#!/bin/sh\necho "configure: error: no acceptable C compiler found in $PATH" >&2\nexit 1\n', { mode: 0o755 });
+  writeFileSync(
+    join(srcRoot, 'Python-3.13.99', 'configure'),
+    '#!/bin/sh\necho "configure: error: no acceptable C compiler found in $PATH" >&2\nexit 1\n',
+    { mode: 0o755 },
+  );
   const tarball = join(srcRoot, 'fake.tar.xz');
   assert.equal(spawnSync('tar', ['-cJf', tarball, '-C', srcRoot, 'Python-3.13.99']).status, 0);
   const r = ftpy(['provision', '--force'], { FTPY_CACHE_DIR: cache, FTPY_CPYTHON_TARBALL: tarball, PATH: process.env.PATH });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /configure failed \(log: .*build\.log\)/);
   assert.match(r.stderr, /no acceptable C compiler/);
-  assert.deepEqual(readdirSync(cache).filter((n) => n.startsWith('cpython-')), [], 'nothing installed');
+  assert.deepEqual(
+    readdirSync(cache).filter((n) => n.startsWith('cpython-')),
+    [],
+    'nothing installed',
+  );
   const d = JSON.parse(ftpy(['doctor', '--json'], { FTPY_CACHE_DIR: cache }).stdout) as Doctor;
   assert.equal(d.chosen, null);
   rmSync(cache, { recursive: true, force: true });
