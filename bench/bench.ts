@@ -20,7 +20,8 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { resolveInterpreter, runtimeDir } from '../debug-adapter/interpreters';
+import { resolveInterpreter } from '../debug-adapter/core/interpreters';
+import { runtimeDir } from '../debug-adapter/core/paths';
 import { launch, end, waitForOutput } from './dap';
 
 const ROOT = resolve(__dirname, '..');

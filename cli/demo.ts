@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { doctorCommand } from './doctor';
 import { raceCommand } from './race';
 import { CodeServer, missingTools } from './codeServer';
-import { resolveInterpreter } from '../debug-adapter/interpreters';
+import { resolveInterpreter } from '../debug-adapter/core/interpreters';
 
 const ROOT = join(__dirname, '..');
 

@@ -1,8 +1,9 @@
 /** `ftpy doctor`: every interpreter found, free-threaded or not, and which one ftpy will use. */
 import { delimiter, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { discoverAll, inspectInterpreter, resolveInterpreter, FtpyError, type InterpreterInfo } from '../debug-adapter/interpreters';
-import { cacheRoot } from '../debug-adapter/provision';
+import { FtpyError } from '../debug-adapter/core/errors';
+import { discoverAll, inspectInterpreter, resolveInterpreter, type InterpreterInfo } from '../debug-adapter/core/interpreters';
+import { cacheRoot } from '../debug-adapter/core/provision';
 
 type Row = InterpreterInfo | { path: string; source: string; error: string };
 

@@ -11,7 +11,7 @@ import { doctorCommand } from './doctor';
 import { provisionCommand } from './provisionCommand';
 import { demoCommand } from './demo';
 import { raceCommand } from './race';
-import { FtpyError } from '../debug-adapter/interpreters';
+import { FtpyError } from '../debug-adapter/core/errors';
 
 const USAGE = `usage: ftpy <command> [options]
 

@@ -1,6 +1,7 @@
 /** `ftpy provision`: find a free-threaded interpreter, or build CPython 3.13t into the cache. */
-import { FtpyError, resolveInterpreter } from '../debug-adapter/interpreters';
-import { provision, ProvisionError, type ProvisionProgress } from '../debug-adapter/provision';
+import { FtpyError } from '../debug-adapter/core/errors';
+import { resolveInterpreter } from '../debug-adapter/core/interpreters';
+import { provision, ProvisionError, type ProvisionProgress } from '../debug-adapter/core/provision';
 
 function fmt(sec: number): string {
   const s = Math.floor(sec);

@@ -11,7 +11,9 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { delimiter, resolve } from 'node:path';
-import { FtpyError, resolveInterpreter, runtimeDir } from '../debug-adapter/interpreters';
+import { FtpyError } from '../debug-adapter/core/errors';
+import { resolveInterpreter } from '../debug-adapter/core/interpreters';
+import { runtimeDir } from '../debug-adapter/core/paths';
 
 export const RACE_USAGE =
   'usage: ftpy race [--json FILE] [--sarif FILE] [--suppressions FILE] [--python PATH] ' +

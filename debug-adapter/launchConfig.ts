@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { FtpyError } from './interpreters';
+import { FtpyError } from './core/errors';
 
 export type GilMode = 'off' | 'on' | 'default';
 export type ConsoleKind = 'internalConsole' | 'integratedTerminal';

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
-import { runtimeDir } from './interpreters';
+import { runtimeDir } from './core/paths';
 import { TOKEN_ENV } from './protocol';
 import type { LaunchConfig } from './launchConfig';
 

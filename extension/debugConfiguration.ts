@@ -2,7 +2,8 @@
 // that file, and a launch without `python` gets the interpreter chosen by interpreterChoice.ts.
 
 import * as vscode from 'vscode';
-import { FtpyError, type InterpreterInfo, inspectInterpreter } from '../debug-adapter/interpreters';
+import { FtpyError } from '../debug-adapter/core/errors';
+import { type InterpreterInfo, inspectInterpreter } from '../debug-adapter/core/interpreters';
 import { chooseInterpreter } from './interpreterChoice';
 
 export const DEBUG_TYPE = 'ftpython';

@@ -5,12 +5,13 @@
 //   2. the `ftpy.pythonPath` setting — an explicit choice, so a wrong one is an error;
 //   3. the interpreter bundled in the platform-specific extension package (`python/bin`);
 //   4. the Python extension's (ms-python.python) selected interpreter, if it is free-threaded;
-//   5. discovery (debug-adapter/interpreters.ts: FTPY_PYTHON, PATH, uv, pyenv, the ftpy cache).
+//   5. discovery (debug-adapter/core/interpreters.ts: FTPY_PYTHON, PATH, uv, pyenv, the ftpy cache).
 
 import * as vscode from 'vscode';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FtpyError, type InterpreterInfo, discoverAll, inspectInterpreter, resolveInterpreter } from '../debug-adapter/interpreters';
+import { FtpyError } from '../debug-adapter/core/errors';
+import { type InterpreterInfo, discoverAll, inspectInterpreter, resolveInterpreter } from '../debug-adapter/core/interpreters';
 
 export const SETTING_SECTION = 'ftpy';
 export const PYTHON_PATH_SETTING = 'pythonPath';

@@ -2,7 +2,7 @@
 // notification that names each phase, and a Cancel button that kills the whole build.
 
 import * as vscode from 'vscode';
-import { provision, ProvisionError } from '../debug-adapter/provision';
+import { provision, ProvisionError } from '../debug-adapter/core/provision';
 
 function fmt(sec: number): string {
   const s = Math.floor(sec);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseRaceArgs, raceCommand, runtimeArgs } from '../../cli/race';
-import { FtpyError } from '../../debug-adapter/interpreters';
+import { FtpyError } from '../../debug-adapter/core/errors';
 import { testPython } from './helpers';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; err: string }> {

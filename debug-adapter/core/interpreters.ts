@@ -16,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { FtpyError } from './errors';
 import { cacheRoot, findCachedInterpreter } from './provision';
 
 export interface InterpreterInfo {
@@ -29,14 +30,6 @@ export interface InterpreterInfo {
   gilEnabled: boolean | null;
   /** Where discovery found it: "FTPY_PYTHON", "PATH", "uv", "pyenv", "bundled", "cache", "explicit". */
   source: string;
-}
-
-/** An error whose message is meant for the user: what happened and what to do about it. */
-export class FtpyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FtpyError';
-  }
 }
 
 const PROBE = [
@@ -189,5 +182,3 @@ export async function resolveInterpreter(explicit?: string, env: NodeJS.ProcessE
       'Run `ftpy provision` to build CPython 3.13t (about 10 minutes), or set FTPY_PYTHON to one.',
   );
 }
-
-export { runtimeDir } from './paths';
