@@ -1,106 +1,130 @@
 /**
- * Checking `launch` and `attach` arguments before anything runs. Bad input gets one message that
- * says what is wrong and what to do; unknown attributes are ignored with a warning.
+ * Checking `launch` and `attach` arguments before anything runs, against the declaration in
+ * core/launchAttributes.ts. Bad input gets one message that says what is wrong and what to do;
+ * attributes the declaration does not know are ignored with a warning.
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { FtpyError } from './core/errors';
+import {
+  ATTACH_ATTRIBUTES,
+  type AttachAttributes,
+  type Attribute,
+  type AttributeValues,
+  CLIENT_ATTRIBUTES,
+  LAUNCH_ATTRIBUTES,
+  type LaunchAttributes,
+  TOLERATED_ATTRIBUTES,
+} from './core/launchAttributes';
 
-export type GilMode = 'off' | 'on' | 'default';
-export type ConsoleKind = 'internalConsole' | 'integratedTerminal';
+type Request = 'launch' | 'attach';
 
-export interface LaunchConfig {
-  program?: string;
-  module?: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string | null>;
-  python?: string;
-  stopOnEntry: boolean;
-  justMyCode: boolean;
-  console: ConsoleKind;
-  races: boolean;
-  /** Replace threading.Lock/RLock with owner-tracking locks (Locks view, deadlock reports). */
-  trackLocks: boolean;
-  raceSuppressions?: string;
-  gil: GilMode;
+/** A checked launch request: paths are absolute, and `cwd` always has a value. */
+export type LaunchConfig = Omit<AttributeValues<LaunchAttributes>, 'cwd'> & { cwd: string };
+export type AttachConfig = AttributeValues<AttachAttributes>;
+export type GilMode = LaunchConfig['gil'];
+export type ConsoleKind = LaunchConfig['console'];
+
+/** How a right value looks, for each type (unless the attribute says more). */
+function expected(a: Attribute): string {
+  switch (a.type) {
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return 'a string';
+    case 'enum': {
+      const quoted = (a.values ?? []).map((v) => JSON.stringify(v));
+      return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+    }
+    case 'string[]':
+      return 'a list of strings';
+    case 'env':
+      return 'an object of strings (or null to remove a variable)';
+    case 'count':
+      return 'a positive whole number';
+    case 'address':
+      return 'an address with a `port` (a number), like {"host": "127.0.0.1", "port": 5678}';
+  }
 }
 
-export interface AttachConfig {
-  connect?: { host: string; port: number };
-  pid?: number;
-  secret?: string;
-  justMyCode: boolean;
-  python?: string;
+function hasType(a: Attribute, v: unknown): boolean {
+  switch (a.type) {
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'enum':
+      return typeof v === 'string' && (a.values ?? []).includes(v);
+    case 'string[]':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'env':
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === null);
+    case 'count':
+      return typeof v === 'number' && Number.isInteger(v) && v > 0;
+    case 'address': {
+      const port = (v as { port?: unknown } | null)?.port;
+      const host = (v as { host?: unknown } | null)?.host;
+      return (
+        typeof v === 'object' &&
+        v !== null &&
+        typeof port === 'number' &&
+        Number.isInteger(port) &&
+        port > 0 &&
+        port <= 65535 &&
+        (host === undefined || typeof host === 'string')
+      );
+    }
+  }
 }
 
-/** Attributes VS Code and DAP clients add on their own; never warned about. */
-const CLIENT_KEYS = new Set([
-  'type',
-  'request',
-  'name',
-  'noDebug',
-  'preLaunchTask',
-  'postDebugTask',
-  'internalConsoleOptions',
-  'presentation',
-  'debugServer',
-  'windows',
-  'linux',
-  'osx',
-  'serverReadyAction',
-  'suppressMultipleSessionWarning',
-]);
-const LAUNCH_KEYS = new Set([
-  'program',
-  'module',
-  'args',
-  'cwd',
-  'env',
-  'python',
-  'stopOnEntry',
-  'justMyCode',
-  'console',
-  'races',
-  'raceSuppressions',
-  'trackLocks',
-  'gil',
-  'trace',
-]);
-const ATTACH_KEYS = new Set(['connect', 'pid', 'secret', 'justMyCode', 'python', 'trace']);
-
-function unknownKeys(raw: Record<string, unknown>, known: Set<string>): string[] {
-  return Object.keys(raw).filter((k) => !known.has(k) && !CLIENT_KEYS.has(k) && !k.startsWith('__'));
+/** A copy of a default, so that no request can change the declaration's own array or object. */
+function fresh(value: unknown): unknown {
+  return value === undefined ? undefined : structuredClone(value);
 }
 
-function optBool(raw: Record<string, unknown>, key: string, dflt: boolean): boolean {
-  const v = raw[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') throw new FtpyError(`The launch attribute \`${key}\` must be true or false, not ${JSON.stringify(v)}.`);
-  return v;
-}
-
-function optString(raw: Record<string, unknown>, key: string): string | undefined {
-  const v = raw[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new FtpyError(`The launch attribute \`${key}\` must be a string, not ${JSON.stringify(v)}.`);
-  return v;
+/** Every declared attribute of `raw`, type-checked, defaults filled in; and a warning for each unknown one. */
+function readAttributes<T extends Record<string, Attribute>>(
+  request: Request,
+  raw: Record<string, unknown>,
+  declared: T,
+): { values: AttributeValues<T>; warnings: string[] } {
+  const known = new Set([...Object.keys(declared), ...CLIENT_ATTRIBUTES, ...TOLERATED_ATTRIBUTES[request]]);
+  const warnings = Object.keys(raw)
+    .filter((k) => !known.has(k) && !k.startsWith('__'))
+    .map((k) => `Ignoring unknown ${request} attribute \`${k}\`.`);
+  const values: Record<string, unknown> = {};
+  for (const [name, a] of Object.entries(declared)) {
+    const v = raw[name];
+    // An empty string means "not given", as launch.json templates leave them.
+    if (v === undefined || v === null || (v === '' && (a.type === 'string' || a.type === 'enum'))) {
+      values[name] = fresh(a.default);
+    } else if (!hasType(a, v)) {
+      throw new FtpyError(`The ${request} attribute \`${name}\` must be ${a.expect ?? expected(a)}, not ${JSON.stringify(v)}.`);
+    } else {
+      values[name] = v;
+    }
+  }
+  return { values: values as AttributeValues<T>, warnings };
 }
 
 export function parseLaunch(raw: Record<string, unknown>): { config: LaunchConfig; warnings: string[] } {
-  const warnings = unknownKeys(raw, LAUNCH_KEYS).map((k) => `Ignoring unknown launch attribute \`${k}\`.`);
-  const program = optString(raw, 'program');
-  const module = optString(raw, 'module');
+  const notes: string[] = [];
+  if (raw.console === 'externalTerminal') {
+    notes.push('`console: externalTerminal` is not supported; using the integrated terminal.');
+    raw = { ...raw, console: 'integratedTerminal' };
+  }
+  const { values, warnings } = readAttributes('launch', raw, LAUNCH_ATTRIBUTES);
+  warnings.push(...notes);
+  const { program, module } = values;
   if (!program && !module) {
     throw new FtpyError(
       'The launch configuration has no `program` (the script to debug) and no `module`. Add `"program": "${file}"` or `"module": "package.name"`.',
     );
   }
   if (program && module) throw new FtpyError('The launch configuration has both `program` and `module`; keep one of them.');
-  const cwdRaw = optString(raw, 'cwd');
-  const cwd = cwdRaw ? resolve(cwdRaw) : program ? resolve(program, '..') : process.cwd();
-  if (cwdRaw && !(existsSync(cwd) && statSync(cwd).isDirectory())) {
-    throw new FtpyError(`The working directory \`${cwdRaw}\` (launch attribute \`cwd\`) does not exist.`);
+  const cwd = values.cwd ? resolve(values.cwd) : program ? resolve(program, '..') : process.cwd();
+  if (values.cwd && !(existsSync(cwd) && statSync(cwd).isDirectory())) {
+    throw new FtpyError(`The working directory \`${values.cwd}\` (launch attribute \`cwd\`) does not exist.`);
   }
   let programPath: string | undefined;
   if (program) {
@@ -114,81 +138,30 @@ export function parseLaunch(raw: Record<string, unknown>): { config: LaunchConfi
       );
     }
   }
-  const args = raw.args ?? [];
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    throw new FtpyError(
-      `The launch attribute \`args\` must be a list of strings, like ["--verbose", "input.txt"], not ${JSON.stringify(args)}.`,
-    );
-  }
-  const env = raw.env ?? {};
-  if (
-    typeof env !== 'object' ||
-    env === null ||
-    Array.isArray(env) ||
-    !Object.values(env).every((v) => typeof v === 'string' || v === null)
-  ) {
-    throw new FtpyError('The launch attribute `env` must be an object of strings (or null to remove a variable).');
-  }
-  const consoleKind = optString(raw, 'console') ?? 'internalConsole';
-  let console: ConsoleKind = 'internalConsole';
-  if (consoleKind === 'integratedTerminal' || consoleKind === 'internalConsole') console = consoleKind;
-  else if (consoleKind === 'externalTerminal') {
-    warnings.push('`console: externalTerminal` is not supported; using the integrated terminal.');
-    console = 'integratedTerminal';
-  } else
-    throw new FtpyError(
-      `The launch attribute \`console\` must be "internalConsole" or "integratedTerminal", not ${JSON.stringify(consoleKind)}.`,
-    );
-  const gil = optString(raw, 'gil') ?? 'default';
-  if (gil !== 'off' && gil !== 'on' && gil !== 'default') {
-    throw new FtpyError(`The launch attribute \`gil\` must be "off", "on" or "default", not ${JSON.stringify(gil)}.`);
-  }
-  const raceSuppressions = optString(raw, 'raceSuppressions');
+  const { raceSuppressions } = values;
   if (raceSuppressions && !existsSync(resolve(cwd, raceSuppressions))) {
     throw new FtpyError(`The race suppressions file \`${raceSuppressions}\` does not exist.`);
   }
   return {
-    config: {
-      program: programPath,
-      module,
-      args: args as string[],
-      cwd,
-      env: env as Record<string, string | null>,
-      python: optString(raw, 'python'),
-      stopOnEntry: optBool(raw, 'stopOnEntry', false),
-      justMyCode: optBool(raw, 'justMyCode', true),
-      console,
-      races: optBool(raw, 'races', false),
-      trackLocks: optBool(raw, 'trackLocks', true),
-      raceSuppressions: raceSuppressions ? resolve(cwd, raceSuppressions) : undefined,
-      gil,
-    },
+    config: { ...values, program: programPath, cwd, raceSuppressions: raceSuppressions ? resolve(cwd, raceSuppressions) : undefined },
     warnings,
   };
 }
 
+/** Hosts that are this machine: the runtime listens on loopback only. */
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
 export function parseAttach(raw: Record<string, unknown>): { config: AttachConfig; warnings: string[] } {
-  const warnings = unknownKeys(raw, ATTACH_KEYS).map((k) => `Ignoring unknown attach attribute \`${k}\`.`);
-  const justMyCode = optBool(raw, 'justMyCode', true);
-  const secret = optString(raw, 'secret');
-  const python = optString(raw, 'python');
-  if (raw.connect !== undefined && raw.connect !== null) {
-    const c = raw.connect as { host?: unknown; port?: unknown };
-    if (typeof c !== 'object' || typeof c.port !== 'number' || !Number.isInteger(c.port) || c.port <= 0 || c.port > 65535) {
-      throw new FtpyError('The attach attribute `connect` needs a `port` (a number), like {"host": "127.0.0.1", "port": 5678}.');
-    }
-    const host = typeof c.host === 'string' && c.host ? c.host : '127.0.0.1';
-    if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  const { values, warnings } = readAttributes('attach', raw, ATTACH_ATTRIBUTES);
+  const { connect, pid, secret, justMyCode } = values;
+  if (connect) {
+    const host = connect.host || '127.0.0.1';
+    if (!LOOPBACK.includes(host)) {
       throw new FtpyError(`Attaching to \`${host}\` is not allowed: the runtime only listens on this machine (127.0.0.1).`);
     }
-    return { config: { connect: { host: host === 'localhost' ? '127.0.0.1' : host, port: c.port }, secret, justMyCode, python }, warnings };
+    return { config: { connect: { host: host === 'localhost' ? '127.0.0.1' : host, port: connect.port }, secret, justMyCode }, warnings };
   }
-  if (raw.pid !== undefined && raw.pid !== null) {
-    if (typeof raw.pid !== 'number' || !Number.isInteger(raw.pid) || raw.pid <= 0) {
-      throw new FtpyError(`The attach attribute \`pid\` must be a process id (a positive number), not ${JSON.stringify(raw.pid)}.`);
-    }
-    return { config: { pid: raw.pid, secret, justMyCode, python }, warnings };
-  }
+  if (pid !== undefined) return { config: { pid, secret, justMyCode }, warnings };
   throw new FtpyError(
     'The attach configuration needs `connect` ({"host": "127.0.0.1", "port": 5678}, for `python -m ftpy_runtime --listen 5678 program.py`) or `pid`.',
   );

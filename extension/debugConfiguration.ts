@@ -2,11 +2,10 @@
 // that file, and a launch without `python` gets the interpreter chosen by interpreterChoice.ts.
 
 import * as vscode from 'vscode';
+import { DEBUG_TYPE, INITIAL_CONFIGURATIONS } from '../debug-adapter/core/contributions';
 import { FtpyError } from '../debug-adapter/core/errors';
 import { type InterpreterInfo, inspectInterpreter } from '../debug-adapter/core/interpreters';
 import { chooseInterpreter } from './interpreterChoice';
-
-export const DEBUG_TYPE = 'ftpython';
 
 /** Attribute we add to a launch: the GIL state the interpreter and `gil` setting lead us to expect. */
 export const EXPECTED_GIL = '__ftpyExpectedGil';
@@ -25,10 +24,7 @@ export class FtpyConfigurationProvider implements vscode.DebugConfigurationProvi
   ) {}
 
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
-    return [
-      { type: DEBUG_TYPE, request: 'launch', name: 'Free-Threaded Python: Current File', program: '${file}', console: 'internalConsole' },
-      { type: DEBUG_TYPE, request: 'launch', name: 'Free-Threaded Python: Find Races', program: '${file}', races: true },
-    ];
+    return INITIAL_CONFIGURATIONS.map((c) => ({ ...c }) as vscode.DebugConfiguration);
   }
 
   resolveDebugConfiguration(

@@ -4,7 +4,8 @@
 
 import * as vscode from 'vscode';
 import { FtpySession } from '../debug-adapter/ftpySession';
-import { DEBUG_TYPE, EXPECTED_GIL, FtpyAdapterFactory, FtpyConfigurationProvider } from './debugConfiguration';
+import { DEBUG_TYPE } from '../debug-adapter/core/contributions';
+import { EXPECTED_GIL, FtpyAdapterFactory, FtpyConfigurationProvider } from './debugConfiguration';
 import { selectInterpreter } from './interpreterChoice';
 import { provisionWithProgress } from './provisioning';
 import { RaceDiagnosticsClient } from './raceClient';
