@@ -1,7 +1,7 @@
 /**
  * The runtime protocol: what the debug adapter and the runtime say to each other.
  *
- * This file has a Python twin, `runtime/ftpy_runtime/protocol.py`. The two declare the same
+ * This file has a Python twin, `runtime/ftpy_runtime/agent/protocol.py`. The two declare the same
  * message types, command names and event names; `test/dap/protocol.test.ts` reads both and
  * fails when they drift apart. Change them together.
  *

@@ -10,7 +10,7 @@ const PYTHON = process.env.FTPY_TEST_PYTHON || 'python3';
 function pythonProtocol(): Record<string, unknown> {
   const script = [
     'import json',
-    'from ftpy_runtime import protocol as p',
+    'from ftpy_runtime.agent import protocol as p',
     'print(json.dumps({"PROTOCOL_VERSION": p.PROTOCOL_VERSION, "TOKEN_ENV": p.TOKEN_ENV, "SECRET_DIR": list(p.SECRET_DIR),',
     ' "MESSAGE_TYPES": list(p.MESSAGE_TYPES), "COMMANDS": list(p.COMMANDS), "EVENTS": list(p.EVENTS)}))',
   ].join('\n');
@@ -31,8 +31,8 @@ test('protocol.ts and protocol.py declare the same names', () => {
 test('the runtime answers every declared command (none is declared but unhandled)', () => {
   const script = [
     'import json',
-    'from ftpy_runtime import protocol',
-    'from ftpy_runtime.agent import Agent',
+    'from ftpy_runtime.agent import protocol',
+    'from ftpy_runtime.agent.agent import Agent',
     'print(json.dumps([c for c in protocol.COMMANDS if not callable(getattr(Agent, "_" + c, None))]))',
   ].join('\n');
   const out = execFileSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: resolve('runtime') }, encoding: 'utf8' });

@@ -13,9 +13,10 @@ import queue
 import socket
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from ftpy_runtime import protocol
+from . import protocol
 
 #: How long a peer may take to present its hello before we hang up on it.
 HELLO_TIMEOUT = 10.0

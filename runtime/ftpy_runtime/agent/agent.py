@@ -14,14 +14,17 @@ import os
 import socket
 import sys
 import threading
-import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ftpy_runtime import evaluate, inspector, model_views, protocol, variables
-from ftpy_runtime.connection import Connection, accept_authenticated, log
-from ftpy_runtime.debugger import Debugger
-from ftpy_runtime.stop_the_world import EvalTimeout, ThreadState
-from ftpy_runtime.variables import Handles, Scope
+from ..debugger.core import Debugger
+from ..objectmodel import ownership
+from ..views import evaluate, model_views, stacks, variables
+from ..views.variables import Handles, Scope
+from ..world.parked_calls import EvalTimeout, run_on
+from ..world.threads import ThreadState
+from . import protocol
+from .connection import Connection, accept_authenticated, log
 
 Result = tuple[dict[str, Any], Callable[[], None] | None]
 
@@ -69,10 +72,22 @@ class Agent:
 
     def start(self) -> None:
         main = threading.main_thread()
-        self.debugger.world.state_for(main.ident or 0, main)  # the main thread is thread 1
+        self.debugger.world.threads.state_for(main.ident or 0, main)  # the main thread is thread 1
         self.debugger.install()
         self._reader.start()
-        self.debugger.world.internal_idents.add(self._reader.ident or 0)
+        self.debugger.world.threads.internal_idents.add(self._reader.ident or 0)
+
+    def describe(self, program: str | None) -> None:
+        """Fill in `process_info` (the ``process`` event and the ``initialize`` response)."""
+        self.process_info = describe_process(program)
+        self.process_info["backend"] = self.debugger.backend.name
+
+    def announce(self) -> None:
+        """What an adapter is told as soon as it is connected: the process, and (in the Debug
+        Console) which tracing backend runs and why the other was not chosen."""
+        if self.process_info:
+            self.send_event("process", self.process_info)
+        self.send_event("output", {"category": "console", "output": self.debugger.backend_choice.describe() + "\n"})
 
     def send_event(self, event: str, body: dict[str, Any]) -> None:
         conn = self.conn
@@ -90,8 +105,8 @@ class Agent:
                     self.conn = accept_authenticated(self.server, self.token)
                 except OSError:
                     return
-                if self.process_info:
-                    self.send_event("process", self.process_info)
+                self.debugger.install()  # again, if an earlier adapter detached
+                self.announce()
             conn = self.conn
             for message in conn.messages():
                 if message.get("type") == "request":
@@ -127,7 +142,7 @@ class Agent:
     # Helpers.
 
     def _thread(self, args: dict[str, Any]) -> ThreadState:
-        ts = self.debugger.world.by_id(int(args.get("threadId", 0)))
+        ts = self.debugger.world.threads.by_id(int(args.get("threadId", 0)))
         if ts is None:
             raise RequestError(f"no thread with id {args.get('threadId')!r}")
         return ts
@@ -155,7 +170,7 @@ class Agent:
 
     def _run_user(self, ts: ThreadState | None, fn: Callable[[], Any]) -> Any:
         self._require_stopped()
-        return self.debugger.world.run_on(ts, fn, evaluate.EVAL_TIMEOUT)
+        return run_on(self.debugger.world, ts, fn, evaluate.EVAL_TIMEOUT)
 
     # Requests.
 
@@ -207,18 +222,18 @@ class Agent:
         return self._stepper("out", args)
 
     def _threads(self, args: dict[str, Any]) -> Result:
-        return inspector.threads(self.debugger.world), None
+        return stacks.threads(self.debugger.world), None
 
     def _stackTrace(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)
         self._require_stopped()
-        body = inspector.stack_trace(self.debugger.world, self.handles, ts, int(args.get("startFrame") or 0),
+        body = stacks.stack_trace(self.debugger.world, self.handles, ts, int(args.get("startFrame") or 0),
                                      int(args.get("levels") or 0), self.debugger.just_my_code)
         return body, None
 
     def _scopes(self, args: dict[str, Any]) -> Result:
         _, frame = self._frame({"frameId": args.get("frameId")})
-        return inspector.scopes(self.handles, frame), None
+        return stacks.scopes(self.handles, frame), None
 
     def _variables(self, args: dict[str, Any]) -> Result:
         item = self.handles.get(int(args.get("variablesReference", 0)))
@@ -275,15 +290,13 @@ class Agent:
     def _ownership(self, args: dict[str, Any]) -> Result:
         """``ownership.snapshot``: live objects per owning thread (only while stopped)."""
         self._require_stopped()
-        from ftpy_runtime import ownership
-
         top = int(args.get("top") or 10)
-        return ownership.snapshot(model_views.thread_names(self.debugger.world), top), None
+        return ownership.snapshot(self.debugger.world.threads.names(), top), None
 
     def _locks(self, args: dict[str, Any]) -> Result:
         """Held tracked locks, waiting threads and deadlocks (only while stopped)."""
         self._require_stopped()
-        return model_views.locks_report(model_views.thread_names(self.debugger.world)), None
+        return model_views.locks_report(self.debugger.world.threads.names()), None
 
     def _exceptionInfo(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)
@@ -316,13 +329,3 @@ def describe_process(program: str | None) -> dict[str, Any]:
         "gilEnabled": bool(is_enabled()) if is_enabled is not None else True,
         "program": program,
     }
-
-
-def format_exception_without_runtime(exc: BaseException) -> str:
-    """A traceback as Python would print it, minus the runtime's own frames."""
-    from ftpy_runtime.user_code import is_internal
-
-    tb = exc.__traceback__
-    while tb is not None and is_internal(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
