@@ -1,8 +1,8 @@
 """``python -m ftpy_runtime``: run a program under the debugger (see ``runner/launch.py``).
 
-    python -m ftpy_runtime --connect 127.0.0.1:PORT [options] -- program.py [args...]
-    python -m ftpy_runtime --connect 127.0.0.1:PORT [options] --module pkg.mod [args...]
+    python -m ftpy_runtime --connect 127.0.0.1:PORT      (what to run comes in ``initialize``)
     python -m ftpy_runtime --listen PORT [options] program.py [args...]
+    python -m ftpy_runtime --listen PORT [options] --module pkg.mod [args...]
 
 This is the entry point the debug adapter starts; it stays here, whatever moves inside.
 """

@@ -24,7 +24,8 @@ from ..views.variables import Handles, Scope
 from ..world.parked_calls import EvalTimeout, run_on
 from ..world.threads import ThreadState
 from . import protocol
-from .connection import Connection, accept_authenticated, log
+from .connection import Connection, accept_authenticated, debug, log
+from .protocol import RuntimeOptions
 
 Result = tuple[dict[str, Any], Callable[[], None] | None]
 
@@ -57,9 +58,14 @@ class RequestError(Exception):
     """A request the runtime cannot honour; the message goes to the user."""
 
 
+#: Checks and completes the launch options ``initialize`` brought; ValueError says what is wrong.
+LaunchCheck = Callable[[RuntimeOptions], RuntimeOptions]
+
+
 class Agent:
     def __init__(self, conn: Connection | None, server: socket.socket | None = None, token: str = "",
-                 terminate_on_disconnect: bool = True) -> None:
+                 terminate_on_disconnect: bool = True, options: RuntimeOptions | None = None,
+                 accept_launch: LaunchCheck | None = None) -> None:
         self.conn = conn
         self.server = server
         self.token = token
@@ -67,6 +73,14 @@ class Agent:
         self.handles = Handles()
         self.debugger = Debugger(self.send_event, self.handles.clear)
         self.configured = Flag()
+        #: The launch options: the command line's until ``initialize`` brings the adapter's.
+        self.options = options if options is not None else RuntimeOptions()
+        #: Set when a launch waits for ``initialize`` to say what to run (``--connect``): it
+        #: checks the options (`LaunchCheck`), and `initialized` lets the launcher go on.
+        self._accept_launch = accept_launch
+        self.initialized = Flag()
+        #: Why the launch options were refused (then nothing runs), or None.
+        self.launch_error: str | None = None
         self.process_info: dict[str, Any] = {}
         self._reader = threading.Thread(target=self._serve_forever, name="ftpy-agent", daemon=True)
 
@@ -175,8 +189,30 @@ class Agent:
     # Requests.
 
     def _initialize(self, args: dict[str, Any]) -> Result:
-        self.debugger.just_my_code = bool(args.get("justMyCode", True))
+        wire = args.get("options")
+        wire = dict(wire) if isinstance(wire, dict) else {}  # pyright: ignore[reportUnknownArgumentType]
+        if "justMyCode" in args and "justMyCode" not in wire:
+            wire["justMyCode"] = args["justMyCode"]  # adapters from before RuntimeOptions
+        check = self._accept_launch
+        if check is not None:
+            # The launch waits for these options to know what to run.
+            self._accept_launch = None
+            try:
+                self.options = check(self.options.updated(wire, _unknown_option))
+            except ValueError as exc:
+                self.launch_error = str(exc)
+                self.initialized.set()
+                raise RequestError(str(exc)) from None
+            self.describe(self.options.program or self.options.module)
+        else:
+            # The program is already running (attach): only what can still change applies.
+            late = sorted(k for k in wire if k != "justMyCode")
+            if late:
+                debug(f"the program is already running; launch options {', '.join(late)} do not apply")
+            self.options = self.options.updated({k: v for k, v in wire.items() if k == "justMyCode"})
+        self.debugger.just_my_code = self.options.justMyCode
         self.debugger.world.enabled = True
+        self.initialized.set()
         return dict(self.process_info), None
 
     def _setBreakpoints(self, args: dict[str, Any]) -> Result:
@@ -315,6 +351,10 @@ class Agent:
             self.debugger.uninstall()
             self.configured.set()
         return {}, detach
+
+
+def _unknown_option(key: str) -> None:
+    debug(f"ignoring the launch option {key!r}, which this runtime does not know")
 
 
 def describe_process(program: str | None) -> dict[str, Any]:

@@ -1,19 +1,26 @@
 """The launcher: what ``python -m ftpy_runtime`` does to run a program under the debugger.
 
-    python -m ftpy_runtime --connect 127.0.0.1:PORT [options] -- program.py [args...]
-    python -m ftpy_runtime --connect 127.0.0.1:PORT [options] --module pkg.mod [args...]
-    python -m ftpy_runtime --listen PORT [options] program.py [args...]
+    python -m ftpy_runtime --connect 127.0.0.1:PORT
+    python -m ftpy_runtime --listen PORT [--races] [--race-suppressions FILE] [--no-track-locks]
+                                         [--stop-on-entry] [--no-wait] program.py [args...]
+    python -m ftpy_runtime --listen PORT [options] --module pkg.mod [args...]
 
 ``--connect`` is what the debug adapter uses when it launches a program: the runtime dials
-back and presents the secret from the FTPY_SESSION_TOKEN environment variable.  ``--listen``
-is for attaching later: the runtime waits for an adapter that knows the secret, which is taken
-from FTPY_SESSION_TOKEN or made up and written to a file only this user can read.
+back, presents the secret from the FTPY_SESSION_TOKEN environment variable, and learns what to
+run from the ``initialize`` request (``protocol.RuntimeOptions``: program or module, args, cwd,
+stopOnEntry, justMyCode, races, raceSuppressions, trackLocks).  ``--listen`` is a person's
+command line, for attaching later: the options are flags, the runtime waits for an adapter
+that knows the secret, which is taken from FTPY_SESSION_TOKEN or made up and written to a file
+only this user can read.
 
+For a transition period ``--connect`` also accepts the flags and the program on its command
+line (what adapters before ``RuntimeOptions`` send); options in ``initialize`` override them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import socket
@@ -24,6 +31,7 @@ from typing import Any
 from ..agent import protocol
 from ..agent.agent import Agent
 from ..agent.connection import connect, log
+from ..agent.protocol import RuntimeOptions
 from ..user_code import is_runtime_thread_name
 from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
 
@@ -45,11 +53,41 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     rest = list(ns.rest)
     if rest and rest[0] == "--":
         rest = rest[1:]
-    if ns.module is None and not rest:
+    if ns.module is None and not rest and ns.connect is None:
         p.error("give a program to run (or --module NAME)")
-    ns.program = None if ns.module else rest[0]
+    ns.program = None if ns.module or not rest else rest[0]
     ns.args = rest if ns.module else rest[1:]
     return ns
+
+
+def options_from_flags(ns: argparse.Namespace) -> RuntimeOptions:
+    """The launch options a command line gives (``--listen``, or an older adapter's ``--connect``)."""
+    return RuntimeOptions(
+        program=os.path.abspath(ns.program) if ns.program else None,
+        module=ns.module,
+        args=tuple(ns.args),
+        stopOnEntry=bool(ns.stop_on_entry),
+        races=bool(ns.races),
+        raceSuppressions=ns.race_suppressions,
+        trackLocks=not ns.no_track_locks,
+    )
+
+
+def check_launch(options: RuntimeOptions) -> RuntimeOptions:
+    """The options ``initialize`` brought, checked: one thing to run, a folder that exists.
+
+    A relative ``program`` is taken relative to ``cwd`` (the adapter sends absolute paths).
+    """
+    if options.cwd is not None and not os.path.isdir(options.cwd):
+        raise ValueError(f"the launch option cwd {options.cwd!r} is not a folder")
+    if options.program is not None and options.module is not None:
+        raise ValueError("the launch options name both a program and a module: give one")
+    if options.program is None and options.module is None:
+        raise ValueError("the launch options name nothing to run: give program (or module)")
+    if options.program is not None and not os.path.isabs(options.program):
+        base = options.cwd if options.cwd is not None else os.getcwd()
+        options = dataclasses.replace(options, program=os.path.abspath(os.path.join(base, options.program)))
+    return options
 
 
 def secret_file(port: int) -> str:
@@ -83,7 +121,8 @@ def main(argv: list[str]) -> int:
         except (OSError, ValueError, ConnectionError) as exc:
             log(f"could not reach the debug adapter at {ns.connect}: {exc}")
             return 2
-        agent = Agent(conn, terminate_on_disconnect=True)
+        # What to run comes with the adapter's ``initialize``.
+        agent = Agent(conn, terminate_on_disconnect=True, options=options_from_flags(ns), accept_launch=check_launch)
     else:
         if not token:
             token = secrets.token_hex(32)
@@ -91,30 +130,38 @@ def main(argv: list[str]) -> int:
         port = server.getsockname()[1]
         path = _write_secret(port, token)
         log(f"listening on 127.0.0.1:{port} (session secret in {path})")
-        agent = Agent(None, server=server, token=token, terminate_on_disconnect=False)
+        agent = Agent(None, server=server, token=token, terminate_on_disconnect=False, options=options_from_flags(ns))
+        agent.describe(agent.options.program or agent.options.module)
 
-    program = os.path.abspath(ns.program) if ns.program else None
-    agent.describe(program or ns.module)
     agent.start()
     if agent.conn is not None:
+        agent.initialized.wait()
+        if agent.launch_error is not None:
+            log(f"nothing to run: {agent.launch_error}")
+            agent.conn.drain(2.0)
+            return 2
         agent.announce()
+    options = agent.options
+    if options.cwd is not None:
+        os.chdir(options.cwd)
     _watch_gil(agent)
     if ns.connect or not ns.no_wait:
         agent.configured.wait()
 
-    race = _start_races(agent, ns, program)
-    if race is None and not ns.no_track_locks:
+    program, module = options.program, options.module
+    race = _start_races(agent, options)
+    if race is None and options.trackLocks:
         _track_locks(agent)
     debugger = agent.debugger
-    sys.argv = [program or ns.module, *ns.args]
-    if ns.stop_on_entry:
+    sys.argv = [program or module or "", *options.args]
+    if options.stopOnEntry:
         debugger.stop_on_entry()
     code = 0
     try:
         if program is not None:
             run_path(program, debugger.registry.register, race.compile_main if race is not None else None)
-        else:
-            run_module(ns.module)
+        elif module is not None:
+            run_module(module)
     except SystemExit as exc:
         code = exit_code_of(exc)
     except BaseException as exc:  # the program's uncaught exception
@@ -179,9 +226,10 @@ def _track_locks(agent: Any) -> None:
         log(f"could not install tracked locks: {exc!r}")
 
 
-def _start_races(agent: Any, ns: argparse.Namespace, program: str | None) -> Any:
-    if not ns.races:
+def _start_races(agent: Agent, options: RuntimeOptions) -> Any:
+    if not options.races:
         return None
+    program = options.program
     if program is None:
         agent.send_event("output", {"category": "important", "output": "Race detection works on a program file, not --module; running without it.\n"})
         return None
@@ -193,7 +241,7 @@ def _start_races(agent: Any, ns: argparse.Namespace, program: str | None) -> Any
         return None
     session = RaceSession(
         root_dirs=[os.path.dirname(program)],
-        suppressions_path=ns.race_suppressions,
+        suppressions_path=options.raceSuppressions,
         on_report=lambda report: agent.send_event("race", report),
     )
     session.install()
