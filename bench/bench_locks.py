@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ftpy_runtime import locks
+from ftpy_runtime.objectmodel import locks
 
 
 def run(make: Callable[[], Any], nthreads: int, shared: bool, pairs: int) -> float:

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from ftpy_runtime import headers, ownership
+from ftpy_runtime.objectmodel import headers, ownership
 
 
 class Item:

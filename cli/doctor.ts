@@ -1,9 +1,35 @@
 /** `ftpy doctor`: every interpreter found, free-threaded or not, and which one ftpy will use. */
 import { delimiter, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { FtpyError } from '../debug-adapter/core/errors';
 import { discoverAll, inspectInterpreter, resolveInterpreter, type InterpreterInfo } from '../debug-adapter/core/interpreters';
+import { runtimeDir } from '../debug-adapter/core/paths';
 import { cacheRoot } from '../debug-adapter/core/provision';
+
+/** Which tracing backend the runtime picks in an interpreter, and why it passed over the other. */
+interface TracingChoice {
+  backend: string;
+  passedOver: Array<{ backend: string; reason: string }>;
+}
+
+/** Ask the runtime itself (`python -m ftpy_runtime.tracing.selection`, which traces nothing). */
+function tracingChoice(python: string): Promise<TracingChoice | { error: string }> {
+  const env = { ...process.env, PYTHONPATH: runtimeDir() };
+  return new Promise((res) => {
+    execFile(python, ['-m', 'ftpy_runtime.tracing.selection'], { timeout: 15000, env, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        res({ error: (stderr || err.message).trim().split('\n').pop() ?? String(err) });
+        return;
+      }
+      try {
+        res(JSON.parse(stdout) as TracingChoice);
+      } catch {
+        res({ error: `unexpected answer from the runtime: ${stdout.trim()}` });
+      }
+    });
+  });
+}
 
 type Row = InterpreterInfo | { path: string; source: string; error: string };
 
@@ -39,9 +65,11 @@ export async function doctorCommand(args: string[]): Promise<number> {
     else throw e;
   }
 
+  const tracing = chosen ? await tracingChoice(chosen.path) : null;
+
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ interpreters: rows, chosen: chosen?.path ?? null, problem: problem ?? null, cache: cacheRoot() }, null, 2)}\n`,
+      `${JSON.stringify({ interpreters: rows, chosen: chosen?.path ?? null, problem: problem ?? null, tracing, cache: cacheRoot() }, null, 2)}\n`,
     );
     return chosen ? 0 : 1;
   }
@@ -63,6 +91,11 @@ export async function doctorCommand(args: string[]): Promise<number> {
       ? `ftpy will use ${chosen.path} (Python ${chosen.version}, free-threaded, from ${chosen.source}).`
       : `ftpy has no interpreter to use: ${problem}`,
   );
+  if (tracing && 'error' in tracing) out.push(`tracing backend: could not ask the runtime (${tracing.error})`);
+  else if (tracing) {
+    out.push(`tracing backend: ${tracing.backend}`);
+    for (const p of tracing.passedOver) out.push(`  not ${p.backend}: ${p.reason}`);
+  }
   out.push(`cache: ${cacheRoot()}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return chosen ? 0 : 1;

@@ -1,7 +1,7 @@
 /**
  * The runtime protocol: what the debug adapter and the runtime say to each other.
  *
- * This file has a Python twin, `runtime/ftpy_runtime/protocol.py`. The two declare the same
+ * This file has a Python twin, `runtime/ftpy_runtime/agent/protocol.py`. The two declare the same
  * message types, command names and event names; `test/dap/protocol.test.ts` reads both and
  * fails when they drift apart. Change them together.
  *
@@ -9,6 +9,9 @@
  * speaks first with a `hello` carrying the per-session secret; the listening side answers
  * `welcome` or `rejected` (and hangs up). Then the adapter sends `request`s, the runtime
  * answers each with a `response` (same seq) and volunteers `event`s.
+ *
+ * The first request is `initialize`, with `arguments: { options: RuntimeOptions }`: the whole
+ * launch in one object keyed by the launch attribute names. Its response is the `ProcessInfo`.
  */
 
 /** Bumped when a message changes shape incompatibly. */
@@ -99,6 +102,41 @@ export interface ProcessInfo {
   gilEnabled: boolean;
   program: string | null;
   backend?: string;
+}
+
+/**
+ * The launch options the runtime understands (`initialize`'s `arguments.options`), with their
+ * wire types and the runtime's defaults: the twin of `RuntimeOptions` in `protocol.py`. A key
+ * left out takes the default; a key the runtime does not know is ignored.
+ */
+export const RUNTIME_OPTIONS = {
+  program: { type: 'string|null', default: null },
+  module: { type: 'string|null', default: null },
+  args: { type: 'string[]', default: [] },
+  cwd: { type: 'string|null', default: null },
+  stopOnEntry: { type: 'boolean', default: false },
+  justMyCode: { type: 'boolean', default: true },
+  races: { type: 'boolean', default: false },
+  raceSuppressions: { type: 'string|null', default: null },
+  trackLocks: { type: 'boolean', default: true },
+} as const;
+
+type WireType<T> = T extends 'string'
+  ? string
+  : T extends 'string|null'
+    ? string | null
+    : T extends 'boolean'
+      ? boolean
+      : T extends 'string[]'
+        ? string[]
+        : never;
+
+/** What `initialize` carries to the runtime: every key optional (the runtime has defaults). */
+export type RuntimeOptions = { -readonly [K in keyof typeof RUNTIME_OPTIONS]?: WireType<(typeof RUNTIME_OPTIONS)[K]['type']> };
+
+/** The `arguments` of the `initialize` request. */
+export interface InitializeArguments {
+  options: RuntimeOptions;
 }
 
 export function encode(message: Message): string {

@@ -1,8 +1,20 @@
-"""Which files are the user's, which are the library's, and which are ours.
+"""Whose code is this: the runtime's own, a library's, or the user's?  And whose thread?
 
-``justMyCode`` decides whether library frames can stop.  The runtime's own files never stop,
-never park and are hidden from stacks, whatever the setting.
+This module is the one definition of "internal": every layer that must tell the runtime's own
+frames, files or threads from the program's asks here (the tracing backends, the thread world,
+the stack views, the tracked-lock snapshot, the launcher).  It imports nothing from the package,
+so anything may import it.
 
+* A *runtime file* is a file of the ``ftpy_runtime`` package.
+* An *internal* file is a runtime file, the frozen import machinery, or code the debugger
+  compiled itself (``<ftpy-eval>``, ``<ftpy-set>``): never shown, never stopped in.
+* A *runtime thread* is one of the debugger's own threads, all named ``ftpy-…``: never parked.
+
+``justMyCode`` decides whether library frames can stop; internal ones never do, whatever the
+setting.
+
+(The race detector, ``race/``, still carries two copies of the runtime-directory test of its own,
+in ``importhook.py`` and ``threadlog.py``; they are the race engineers' to fold into this one.)
 """
 
 from __future__ import annotations
@@ -12,11 +24,27 @@ import os
 import sys
 import sysconfig
 
-RUNTIME_DIR = os.path.dirname(os.path.realpath(__file__))
+#: The ``ftpy_runtime`` package directory, as its modules' ``co_filename`` spell it.
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+#: Prefixes of the runtime's own ``co_filename`` values: the directory as imported, and with
+#: symlinks resolved (a runtime reached through a symlinked PYTHONPATH entry).
+RUNTIME_PREFIXES: tuple[str, ...] = tuple(
+    sorted({os.path.dirname(__file__) + os.sep, RUNTIME_DIR + os.sep, os.path.realpath(RUNTIME_DIR) + os.sep})
+)
+
+#: Every ``co_filename`` prefix that marks internal code.  The tracing callbacks test exactly this
+#: with one ``str.startswith`` (no call, no cache) on their hot path; `is_internal` adds the
+#: symlink-resolved comparison for everything else.
+INTERNAL_PREFIXES: tuple[str, ...] = (*RUNTIME_PREFIXES, "<frozen importlib", "<ftpy")
+
+#: Every thread the runtime starts is named with this prefix (``ftpy-agent``, ``ftpy-writer``,
+#: ``ftpy-coordinator``…), and no thread of the program's should be.
+RUNTIME_THREAD_PREFIX = "ftpy-"
 
 
 def _library_roots() -> tuple[str, ...]:
-    roots = set()
+    roots: set[str] = set()
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         try:
             p = sysconfig.get_paths()[name]
@@ -30,6 +58,7 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _LIBRARY_ROOTS = _library_roots()
+_REAL_RUNTIME_PREFIX = os.path.normcase(os.path.realpath(RUNTIME_DIR)) + os.sep
 
 
 @functools.lru_cache(maxsize=4096)
@@ -41,11 +70,18 @@ def canonical(filename: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def is_internal(filename: str) -> bool:
-    """Code of the runtime itself (and the frozen import machinery): never shown, never stopped in."""
-    if filename.startswith("<frozen importlib") or filename.startswith("<ftpy"):
+def is_runtime_file(filename: str) -> bool:
+    """Is ``filename`` (a ``co_filename``, or where a lock was made) a file of the runtime?"""
+    if filename.startswith(RUNTIME_PREFIXES):
         return True
-    return canonical(filename).startswith(RUNTIME_DIR + os.sep)
+    return canonical(filename).startswith(_REAL_RUNTIME_PREFIX)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_internal(filename: str) -> bool:
+    """Code of the runtime itself, the frozen import machinery, or the debugger's own
+    evaluations: never shown, never stopped in."""
+    return filename.startswith(INTERNAL_PREFIXES) or is_runtime_file(filename)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -61,3 +97,8 @@ def is_user(filename: str, just_my_code: bool) -> bool:
     if just_my_code:
         return not is_library(filename)
     return True
+
+
+def is_runtime_thread_name(name: str) -> bool:
+    """Is a thread of this name one of the runtime's own?"""
+    return name.startswith(RUNTIME_THREAD_PREFIX)

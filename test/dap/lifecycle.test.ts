@@ -131,6 +131,17 @@ test('bad launch input gets one clear error', { skip: SKIP, timeout: 60_000 }, a
   assert.ok(gil, 'a non-free-threaded python3 was found for the GIL-build case');
 });
 
+test('the Debug Console says at start which tracing backend runs, and why not the other', { skip: SKIP, timeout: 30_000 }, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: programPath('exit_code.py') });
+    await s.events.next('terminated');
+    assert.match(s.events.output('console'), /^ftpy: tracing with sys\.monitoring; not settrace: sys\.monitoring is available[^\n]*\.\n/m);
+  } finally {
+    await stop(s);
+  }
+});
+
 test('unknown launch attributes are ignored with a warning', { skip: SKIP, timeout: 30_000 }, async () => {
   const s = await startSession();
   try {

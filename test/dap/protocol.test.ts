@@ -10,9 +10,10 @@ const PYTHON = process.env.FTPY_TEST_PYTHON || 'python3';
 function pythonProtocol(): Record<string, unknown> {
   const script = [
     'import json',
-    'from ftpy_runtime import protocol as p',
+    'from ftpy_runtime.agent import protocol as p',
     'print(json.dumps({"PROTOCOL_VERSION": p.PROTOCOL_VERSION, "TOKEN_ENV": p.TOKEN_ENV, "SECRET_DIR": list(p.SECRET_DIR),',
-    ' "MESSAGE_TYPES": list(p.MESSAGE_TYPES), "COMMANDS": list(p.COMMANDS), "EVENTS": list(p.EVENTS)}))',
+    ' "MESSAGE_TYPES": list(p.MESSAGE_TYPES), "COMMANDS": list(p.COMMANDS), "EVENTS": list(p.EVENTS),',
+    ' "RUNTIME_OPTIONS": p.runtime_options_schema()}))',
   ].join('\n');
   const out = execFileSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: resolve('runtime') }, encoding: 'utf8' });
   return JSON.parse(out) as Record<string, unknown>;
@@ -26,13 +27,16 @@ test('protocol.ts and protocol.py declare the same names', () => {
   assert.deepEqual(py.MESSAGE_TYPES, [...ts.MESSAGE_TYPES]);
   assert.deepEqual(py.COMMANDS, [...ts.COMMANDS]);
   assert.deepEqual(py.EVENTS, [...ts.EVENTS]);
+  // The launch options: the same keys, in the same order, with the same wire types and defaults.
+  assert.deepEqual(Object.keys(py.RUNTIME_OPTIONS as object), Object.keys(ts.RUNTIME_OPTIONS));
+  assert.deepEqual(py.RUNTIME_OPTIONS, ts.RUNTIME_OPTIONS);
 });
 
 test('the runtime answers every declared command (none is declared but unhandled)', () => {
   const script = [
     'import json',
-    'from ftpy_runtime import protocol',
-    'from ftpy_runtime.agent import Agent',
+    'from ftpy_runtime.agent import protocol',
+    'from ftpy_runtime.agent.agent import Agent',
     'print(json.dumps([c for c in protocol.COMMANDS if not callable(getattr(Agent, "_" + c, None))]))',
   ].join('\n');
   const out = execFileSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: resolve('runtime') }, encoding: 'utf8' });

@@ -19,6 +19,11 @@ test('settrace backend: breakpoints in threads, hit conditions, pause, stepping'
       await s.dc.continueRequest({ threadId: next.body.threadId });
     }
     assert.equal(stops, 8);
+    assert.match(
+      s.events.output('console'),
+      /ftpy: tracing with settrace; not sys\.monitoring: FTPY_BACKEND=settrace asks for settrace\.\n/,
+      'the Debug Console says which backend runs, and why not the other',
+    );
   } finally {
     await stop(s);
   }

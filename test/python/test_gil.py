@@ -1,4 +1,4 @@
-"""Tests for ftpy_runtime.gil: GIL state, and the watcher that names the import that re-enabled it.
+"""Tests for ftpy_runtime.objectmodel.gil: GIL state, and the watcher that names the import that re-enabled it.
 
 The C extension that re-enables the GIL is built here, from a few lines of C
 with no Py_mod_gil slot, against the running interpreter's own headers.
@@ -16,7 +16,7 @@ import tempfile
 import textwrap
 import unittest
 
-from ftpy_runtime import gil, headers
+from ftpy_runtime.objectmodel import gil, headers
 
 FREE_THREADED = headers.is_free_threaded_build()
 NOT_FT_REASON = f"{sys.executable} is not a free-threaded build; set FTPY_TEST_PYTHON to a python3.13t"
@@ -89,7 +89,7 @@ class GilWatchTest(unittest.TestCase):
         out, path, line = self.run_program(
             """
             import json, sys, warnings
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             seen = []
             gil.watch(seen.append)
             warnings.simplefilter("ignore")  # the user's own choice; the watcher must not need the warning
@@ -119,7 +119,7 @@ class GilWatchTest(unittest.TestCase):
         out, path, line = self.run_program(
             """
             import json, warnings, threading
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             seen = []
             gil.watch(seen.append)
             shown = []
@@ -144,7 +144,7 @@ class GilWatchTest(unittest.TestCase):
         out, path, line = self.run_program(
             """
             import json, sys, warnings
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             seen = []
             gil.watch(seen.append)
             warnings.simplefilter("error")
@@ -164,7 +164,7 @@ class GilWatchTest(unittest.TestCase):
         out, _, _ = self.run_program(
             """
             import json
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             seen = []
             gil.watch(seen.append)
             import ftpy_needs_gil  # already on: nothing re-enables it
@@ -181,7 +181,7 @@ class GilWatchTest(unittest.TestCase):
         out, _, _ = self.run_program(
             """
             import json, sys
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             seen = []
             gil.watch(seen.append)
             import ftpy_needs_gil  # -X gil=0 keeps the GIL off anyway
@@ -201,7 +201,7 @@ class GilWatchTest(unittest.TestCase):
             """
             import json, warnings
             import ftpy_needs_gil  # before the debugger watches (warning shown once, default filters)
-            from ftpy_runtime import gil
+            from ftpy_runtime.objectmodel import gil
             print(json.dumps({"state": gil.state(), "events": gil.events()}))
             """
         )

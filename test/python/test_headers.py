@@ -1,4 +1,4 @@
-"""Tests for ftpy_runtime.headers: decoding tables, and live objects on the real interpreter."""
+"""Tests for ftpy_runtime.objectmodel.headers: decoding tables, and live objects on the real interpreter."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import threading
 import unittest
 import weakref
 
-from ftpy_runtime import headers
+from ftpy_runtime.objectmodel import headers
 
 FREE_THREADED = headers.is_free_threaded_build()
 NOT_FT_REASON = f"{sys.executable} is not a free-threaded build; set FTPY_TEST_PYTHON to a python3.13t"
@@ -401,7 +401,7 @@ class GilBuildTest(unittest.TestCase):
         program = textwrap.dedent(
             """
             import json, threading
-            from ftpy_runtime import headers, ownership, gil
+            from ftpy_runtime.objectmodel import headers, ownership, gil
             x = object()
             y = x
             info = headers.read(x)

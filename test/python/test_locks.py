@@ -1,4 +1,4 @@
-"""Tests for ftpy_runtime.locks: tracked locks, held/waiting snapshots, deadlock cycles."""
+"""Tests for ftpy_runtime.objectmodel.locks: tracked locks, held/waiting snapshots, deadlock cycles."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from ftpy_runtime import locks
+from ftpy_runtime.objectmodel import locks
 
 RUNTIME_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "runtime")
 WAIT = 60.0  # generous: the machine may be loaded
@@ -63,7 +63,7 @@ class CompatibilityTest(InstalledTestCase):
 
     def test_isinstance_still_holds(self) -> None:
         self.assertIsInstance(threading.Lock(), threading.Lock)
-        self.assertIsInstance(locks._raw_allocate_lock(), threading.Lock)
+        self.assertIsInstance(locks.tracked._raw_allocate_lock(), threading.Lock)
         self.assertIsInstance(threading.RLock(), _thread.RLock)
         self.assertNotIsInstance(object(), threading.Lock)
 
@@ -361,7 +361,7 @@ class SnapshotTest(InstalledTestCase):
 DEADLOCK_PROGRAM = textwrap.dedent(
     """
     import json, os, sys, threading, time
-    from ftpy_runtime import locks
+    from ftpy_runtime.objectmodel import locks
     locks.install()
 
     lock_a = threading.Lock()

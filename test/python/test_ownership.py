@@ -1,4 +1,4 @@
-"""Tests for ftpy_runtime.ownership: per-thread object ownership on the real interpreter."""
+"""Tests for ftpy_runtime.objectmodel.ownership: per-thread object ownership on the real interpreter."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 import threading
 import unittest
 
-from ftpy_runtime import headers, ownership
+from ftpy_runtime.objectmodel import headers, ownership
 
 FREE_THREADED = headers.is_free_threaded_build()
 NOT_FT_REASON = f"{sys.executable} is not a free-threaded build; set FTPY_TEST_PYTHON to a python3.13t"

@@ -15,7 +15,7 @@ import threading
 import types
 import unittest
 
-from ftpy_runtime.program import compile_script
+from ftpy_runtime.runner.program import compile_script
 
 FREE_THREADED = hasattr(sys, "_is_gil_enabled")
 

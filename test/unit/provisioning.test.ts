@@ -42,6 +42,7 @@ interface Doctor {
   interpreters: Array<{ path: string; freeThreaded?: boolean; error?: string; source: string }>;
   chosen: string | null;
   problem: string | null;
+  tracing: { backend: string; passedOver: Array<{ backend: string; reason: string }> } | { error: string } | null;
 }
 
 test('discovery skips a GIL python3.13t on PATH and picks the free-threaded one after it', {
@@ -65,6 +66,19 @@ test('doctor prints a readable table naming the interpreter it will use', () => 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\* .*python3\.13t +Python 3\.13\.\d+ +free-threaded, GIL off +\[PATH\]/);
   assert.match(r.stdout, /ftpy will use .*python3\.13t/);
+});
+
+test('doctor asks the runtime which tracing backend it gets, and why the other was not chosen', () => {
+  const real = binDir('python3.13t', FT_PYTHON);
+  const text = ftpy(['doctor'], { PATH: real });
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^tracing backend: sys\.monitoring$/m);
+  assert.match(text.stdout, /^ {2}not settrace: sys\.monitoring is available/m);
+  const forced = JSON.parse(ftpy(['doctor', '--json'], { PATH: real, FTPY_BACKEND: 'settrace' }).stdout) as Doctor;
+  assert.deepEqual(forced.tracing, {
+    backend: 'settrace',
+    passedOver: [{ backend: 'sys.monitoring', reason: 'FTPY_BACKEND=settrace asks for settrace' }],
+  });
 });
 
 test('FTPY_PYTHON pointing at a GIL build is reported, not silently replaced', {

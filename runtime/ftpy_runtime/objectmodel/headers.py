@@ -52,7 +52,8 @@ import sys
 import sysconfig
 import threading
 import types
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "HeaderLayout",
@@ -180,26 +181,26 @@ class HeaderInfo:
     #: "ob_ref_shared", "none (immortal)", or "" (synthetic bytes / GIL build).
     inspector_refs_field: str = ""
     note: str = ""
-    address: Optional[int] = None
-    type_name: Optional[str] = None
-    raw: Optional[bytes] = None
-    ob_tid: Optional[int] = None
-    ob_flags: Optional[int] = None
+    address: int | None = None
+    type_name: str | None = None
+    raw: bytes | None = None
+    ob_tid: int | None = None
+    ob_flags: int | None = None
     ob_flags_names: tuple[str, ...] = ()
-    ob_mutex: Optional[int] = None
-    mutex_state: Optional[str] = None
-    ob_gc_bits: Optional[int] = None
+    ob_mutex: int | None = None
+    mutex_state: str | None = None
+    ob_gc_bits: int | None = None
     gc_bits_names: tuple[str, ...] = ()
-    ob_ref_local: Optional[int] = None
+    ob_ref_local: int | None = None
     #: The raw signed 64-bit ``ob_ref_shared`` word (count << 2 | flags).
-    ob_ref_shared: Optional[int] = None
+    ob_ref_shared: int | None = None
     #: ``ob_ref_shared >> 2`` (arithmetic shift: it can be negative).
-    shared_count: Optional[int] = None
-    shared_flags: Optional[int] = None
-    shared_flag_name: Optional[str] = None
-    immortal: Optional[bool] = None
-    deferred: Optional[bool] = None
-    type_address: Optional[int] = None
+    shared_count: int | None = None
+    shared_flags: int | None = None
+    shared_flag_name: str | None = None
+    immortal: bool | None = None
+    deferred: bool | None = None
+    type_address: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict: every field, ``raw`` as hex, plus the counts without the inspector."""
@@ -224,7 +225,7 @@ class HeaderInfo:
         return self.refcount - self.inspector_refs
 
     @property
-    def local_without_inspector(self) -> Optional[int]:
+    def local_without_inspector(self) -> int | None:
         """``ob_ref_local`` less the inspector's references counted there."""
         if self.ob_ref_local is None:
             return None
@@ -233,7 +234,7 @@ class HeaderInfo:
         return self.ob_ref_local
 
     @property
-    def shared_without_inspector(self) -> Optional[int]:
+    def shared_without_inspector(self) -> int | None:
         """The shared count less the inspector's references counted there."""
         if self.shared_count is None:
             return None
@@ -336,15 +337,15 @@ class _Calibration:
     modules, types), whose stack references 3.14 does not count.
     """
 
-    plain: Optional[int] = None
-    deferred: Optional[int] = None
+    plain: int | None = None
+    deferred: int | None = None
 
 
 def _probe_function() -> None:
     """Code for deferred-refcount probes (a top-level function's code)."""
 
 
-def _deferred_probe() -> Optional[object]:
+def _deferred_probe() -> object | None:
     """A fresh object with deferred reference counting, if this build makes one.
 
     CPython defers reference counting for top-level functions (not nested
@@ -355,7 +356,7 @@ def _deferred_probe() -> Optional[object]:
     return fresh if info.deferred and not info.immortal else None
 
 
-def _measure(make_probe: Callable[[], Optional[object]]) -> Optional[int]:
+def _measure(make_probe: Callable[[], object | None]) -> int | None:
     """Count the references `read` adds, on a probe only this frame refers to.
 
     The baseline is read inline (``id(probe)`` returns, dropping its

@@ -8,6 +8,9 @@ RAISE is global, and on only while the "raised" exception filter is.  (It fires 
 an exception propagates into, so an exception raised in a library is seen in the user frame
 that called it; the debugger reports each exception once, in the first user frame.)
 
+`uninstall` hands the tool id back and leaves no callback or event behind; `install` takes a
+free tool id again (detach, then a later attach).
+
 Callbacks run with monitoring suspended for their thread, so user code that the debugger runs
 from inside one (conditions, logpoints, evaluations on a parked thread) is never traced.
 
@@ -17,42 +20,34 @@ from __future__ import annotations
 
 import _thread
 import bisect
-import os
 import sys
-import threading
 import types
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ftpy_runtime.debugger import Debugger
+from ..user_code import INTERNAL_PREFIXES
+from .callback_errors import internal_error
+from .interface import TracingHooks
 
-_HERE = os.path.dirname(__file__)
-_INTERNAL_PREFIXES = tuple({_HERE + os.sep, os.path.realpath(_HERE) + os.sep, "<frozen importlib"})
-
-
-_reported: list[str] = []
+#: The tool ids ftpy may take, in order of preference (2 is the profiler's, 0 the debugger's).
+TOOL_IDS = (0, 1, 3, 4, 5)
 
 
-def internal_error(exc: BaseException) -> None:
-    """Log a bug in the debugger's own callback (once per kind) instead of raising it in user code."""
-    key = f"{type(exc).__name__}: {exc}"
-    if key in _reported or len(_reported) > 20:
-        return
-    _reported.append(key)
-    import traceback
-
-    sys.__stderr__.write("ftpy: internal error in a tracing callback (please report):\n" + "".join(traceback.format_exception(exc)))
-
-
-def available() -> bool:
-    return hasattr(sys, "monitoring")
+def unavailable_reason() -> str | None:
+    """Why this backend cannot run in this interpreter right now, or None if it can."""
+    mon = getattr(sys, "monitoring", None)
+    if mon is None:
+        return f"Python {sys.version.split()[0]} has no sys.monitoring (PEP 669 arrived in Python 3.12)"
+    if all(mon.get_tool(tool) is not None for tool in TOOL_IDS):
+        taken = ", ".join(f"{tool} ({mon.get_tool(tool)})" for tool in TOOL_IDS)
+        return f"every sys.monitoring tool id ftpy can use is taken: {taken}; is another debugger or coverage tool running?"
+    return None
 
 
 class MonitoringBackend:
     name = "sys.monitoring"
 
-    def __init__(self, debugger: "Debugger") -> None:
-        self._debugger = debugger
+    def __init__(self, hooks: TracingHooks) -> None:
+        self._hooks = hooks
         mon = sys.monitoring
         self._mon = mon
         self._events = mon.events
@@ -61,29 +56,42 @@ class MonitoringBackend:
         self._line_tables: dict[int, tuple[types.CodeType, list[int], list[int | None]]] = {}
         self._global_lines = False
         self._raises = False
+        #: The tool id held while installed; -1 when not.
         self.tool = -1
-        for tool in (mon.DEBUGGER_ID, 1, 3, 4, 5):
+
+    def install(self) -> None:
+        if self.tool >= 0:
+            return
+        mon, ev = self._mon, self._events
+        for tool in TOOL_IDS:
             if mon.get_tool(tool) is None:
                 mon.use_tool_id(tool, "ftpy")
                 self.tool = tool
                 break
-        if self.tool < 0:
-            raise RuntimeError("every sys.monitoring tool id is taken; is another debugger running?")
-
-    def install(self) -> None:
-        mon, ev, tool = self._mon, self._events, self.tool
+        else:
+            raise RuntimeError(unavailable_reason() or "every sys.monitoring tool id is taken")
+        tool = self.tool
         mon.register_callback(tool, ev.LINE, self._make_line_callback())
         mon.register_callback(tool, ev.JUMP, self._make_jump_callback())
         mon.register_callback(tool, ev.PY_START, self._make_start_callback())
         mon.register_callback(tool, ev.RAISE, self._make_raise_callback())
+        with self._lock:
+            # Whatever was watched before an uninstall/install cycle is watched again.
+            for code, flags in self._local.values():
+                mon.set_local_events(tool, code, flags)
+            self._apply_global()
 
     def uninstall(self) -> None:
         mon, tool = self._mon, self.tool
+        if tool < 0:
+            return
         with self._lock:
+            # The interpreter forgets every event; `_local` and the global wishes are kept, so
+            # that a later `install` picks up where this left off.
             mon.set_events(tool, 0)
             for code, _ in self._local.values():
                 mon.set_local_events(tool, code, 0)
-            self._local.clear()
+            self.tool = -1
         for event in (self._events.LINE, self._events.JUMP, self._events.PY_START, self._events.RAISE):
             mon.register_callback(tool, event, None)
         mon.free_tool_id(tool)
@@ -91,10 +99,10 @@ class MonitoringBackend:
     # The callbacks.  Built as closures so the hot path reaches everything through cells.
 
     def _make_line_callback(self) -> Any:
-        on_line = self._debugger.on_line
+        on_line = self._hooks.on_line
         getframe = sys._getframe
         DISABLE = self._mon.DISABLE
-        internal = _INTERNAL_PREFIXES
+        internal = INTERNAL_PREFIXES
 
         def line(code: types.CodeType, line: int) -> Any:
             if code.co_filename.startswith(internal):
@@ -109,12 +117,12 @@ class MonitoringBackend:
         return line
 
     def _make_jump_callback(self) -> Any:
-        on_line = self._debugger.on_line
-        on_jump = self._debugger.on_jump
+        on_line = self._hooks.on_line
+        on_jump = self._hooks.on_jump
         line_at = self._line_at
         getframe = sys._getframe
         DISABLE = self._mon.DISABLE
-        internal = _INTERNAL_PREFIXES
+        internal = INTERNAL_PREFIXES
 
         def jump(code: types.CodeType, src: int, dest: int) -> Any:
             if code.co_filename.startswith(internal):
@@ -149,7 +157,7 @@ class MonitoringBackend:
         return table[2][i] if i >= 0 else None
 
     def _make_start_callback(self) -> Any:
-        on_start = self._debugger.on_start
+        on_start = self._hooks.on_start
         getframe = sys._getframe
 
         def start(code: types.CodeType, offset: int) -> Any:
@@ -162,9 +170,9 @@ class MonitoringBackend:
         return start
 
     def _make_raise_callback(self) -> Any:
-        on_raise = self._debugger.on_raise
+        on_raise = self._hooks.on_raise
         getframe = sys._getframe
-        internal = _INTERNAL_PREFIXES
+        internal = INTERNAL_PREFIXES
 
         def raised(code: types.CodeType, offset: int, exc: BaseException) -> Any:
             if not code.co_filename.startswith(internal):
@@ -182,7 +190,8 @@ class MonitoringBackend:
         with self._lock:
             _, flags = self._local.get(id(code), (code, 0))
             flags = flags | bit if enabled else flags & ~bit
-            self._mon.set_local_events(self.tool, code, flags)
+            if self.tool >= 0:
+                self._mon.set_local_events(self.tool, code, flags)
             if flags:
                 self._local[id(code)] = (code, flags)
             else:
@@ -204,7 +213,8 @@ class MonitoringBackend:
     def _apply_global(self) -> None:
         ev = self._events
         flags = (ev.LINE | ev.JUMP if self._global_lines else 0) | (ev.RAISE if self._raises else 0)
-        self._mon.set_events(self.tool, flags)
+        if self.tool >= 0:
+            self._mon.set_events(self.tool, flags)
 
     def set_global(self, enabled: bool) -> None:
         with self._lock:

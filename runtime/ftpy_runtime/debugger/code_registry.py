@@ -21,9 +21,9 @@ import gc
 import sys
 import threading
 import types
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from ftpy_runtime.user_code import canonical
+from ..user_code import canonical
 
 CodeType = types.CodeType
 

@@ -14,14 +14,18 @@ import os
 import socket
 import sys
 import threading
-import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ftpy_runtime import evaluate, inspector, model_views, protocol, variables
-from ftpy_runtime.connection import Connection, accept_authenticated, log
-from ftpy_runtime.debugger import Debugger
-from ftpy_runtime.stop_the_world import EvalTimeout, ThreadState
-from ftpy_runtime.variables import Handles, Scope
+from ..debugger.core import Debugger
+from ..objectmodel import ownership
+from ..views import evaluate, model_views, stacks, variables
+from ..views.variables import Handles, Scope
+from ..world.parked_calls import EvalTimeout, run_on
+from ..world.threads import ThreadState
+from . import protocol
+from .connection import Connection, accept_authenticated, debug, log
+from .protocol import RuntimeOptions
 
 Result = tuple[dict[str, Any], Callable[[], None] | None]
 
@@ -54,9 +58,14 @@ class RequestError(Exception):
     """A request the runtime cannot honour; the message goes to the user."""
 
 
+#: Checks and completes the launch options ``initialize`` brought; ValueError says what is wrong.
+LaunchCheck = Callable[[RuntimeOptions], RuntimeOptions]
+
+
 class Agent:
     def __init__(self, conn: Connection | None, server: socket.socket | None = None, token: str = "",
-                 terminate_on_disconnect: bool = True) -> None:
+                 terminate_on_disconnect: bool = True, options: RuntimeOptions | None = None,
+                 accept_launch: LaunchCheck | None = None) -> None:
         self.conn = conn
         self.server = server
         self.token = token
@@ -64,15 +73,35 @@ class Agent:
         self.handles = Handles()
         self.debugger = Debugger(self.send_event, self.handles.clear)
         self.configured = Flag()
+        #: The launch options: the command line's until ``initialize`` brings the adapter's.
+        self.options = options if options is not None else RuntimeOptions()
+        #: Set when a launch waits for ``initialize`` to say what to run (``--connect``): it
+        #: checks the options (`LaunchCheck`), and `initialized` lets the launcher go on.
+        self._accept_launch = accept_launch
+        self.initialized = Flag()
+        #: Why the launch options were refused (then nothing runs), or None.
+        self.launch_error: str | None = None
         self.process_info: dict[str, Any] = {}
         self._reader = threading.Thread(target=self._serve_forever, name="ftpy-agent", daemon=True)
 
     def start(self) -> None:
         main = threading.main_thread()
-        self.debugger.world.state_for(main.ident or 0, main)  # the main thread is thread 1
+        self.debugger.world.threads.state_for(main.ident or 0, main)  # the main thread is thread 1
         self.debugger.install()
         self._reader.start()
-        self.debugger.world.internal_idents.add(self._reader.ident or 0)
+        self.debugger.world.threads.internal_idents.add(self._reader.ident or 0)
+
+    def describe(self, program: str | None) -> None:
+        """Fill in `process_info` (the ``process`` event and the ``initialize`` response)."""
+        self.process_info = describe_process(program)
+        self.process_info["backend"] = self.debugger.backend.name
+
+    def announce(self) -> None:
+        """What an adapter is told as soon as it is connected: the process, and (in the Debug
+        Console) which tracing backend runs and why the other was not chosen."""
+        if self.process_info:
+            self.send_event("process", self.process_info)
+        self.send_event("output", {"category": "console", "output": self.debugger.backend_choice.describe() + "\n"})
 
     def send_event(self, event: str, body: dict[str, Any]) -> None:
         conn = self.conn
@@ -90,8 +119,8 @@ class Agent:
                     self.conn = accept_authenticated(self.server, self.token)
                 except OSError:
                     return
-                if self.process_info:
-                    self.send_event("process", self.process_info)
+                self.debugger.install()  # again, if an earlier adapter detached
+                self.announce()
             conn = self.conn
             for message in conn.messages():
                 if message.get("type") == "request":
@@ -127,7 +156,7 @@ class Agent:
     # Helpers.
 
     def _thread(self, args: dict[str, Any]) -> ThreadState:
-        ts = self.debugger.world.by_id(int(args.get("threadId", 0)))
+        ts = self.debugger.world.threads.by_id(int(args.get("threadId", 0)))
         if ts is None:
             raise RequestError(f"no thread with id {args.get('threadId')!r}")
         return ts
@@ -155,13 +184,35 @@ class Agent:
 
     def _run_user(self, ts: ThreadState | None, fn: Callable[[], Any]) -> Any:
         self._require_stopped()
-        return self.debugger.world.run_on(ts, fn, evaluate.EVAL_TIMEOUT)
+        return run_on(self.debugger.world, ts, fn, evaluate.EVAL_TIMEOUT)
 
     # Requests.
 
     def _initialize(self, args: dict[str, Any]) -> Result:
-        self.debugger.just_my_code = bool(args.get("justMyCode", True))
+        wire = args.get("options")
+        wire = dict(wire) if isinstance(wire, dict) else {}  # pyright: ignore[reportUnknownArgumentType]
+        if "justMyCode" in args and "justMyCode" not in wire:
+            wire["justMyCode"] = args["justMyCode"]  # adapters from before RuntimeOptions
+        check = self._accept_launch
+        if check is not None:
+            # The launch waits for these options to know what to run.
+            self._accept_launch = None
+            try:
+                self.options = check(self.options.updated(wire, _unknown_option))
+            except ValueError as exc:
+                self.launch_error = str(exc)
+                self.initialized.set()
+                raise RequestError(str(exc)) from None
+            self.describe(self.options.program or self.options.module)
+        else:
+            # The program is already running (attach): only what can still change applies.
+            late = sorted(k for k in wire if k != "justMyCode")
+            if late:
+                debug(f"the program is already running; launch options {', '.join(late)} do not apply")
+            self.options = self.options.updated({k: v for k, v in wire.items() if k == "justMyCode"})
+        self.debugger.just_my_code = self.options.justMyCode
         self.debugger.world.enabled = True
+        self.initialized.set()
         return dict(self.process_info), None
 
     def _setBreakpoints(self, args: dict[str, Any]) -> Result:
@@ -207,18 +258,18 @@ class Agent:
         return self._stepper("out", args)
 
     def _threads(self, args: dict[str, Any]) -> Result:
-        return inspector.threads(self.debugger.world), None
+        return stacks.threads(self.debugger.world), None
 
     def _stackTrace(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)
         self._require_stopped()
-        body = inspector.stack_trace(self.debugger.world, self.handles, ts, int(args.get("startFrame") or 0),
+        body = stacks.stack_trace(self.debugger.world, self.handles, ts, int(args.get("startFrame") or 0),
                                      int(args.get("levels") or 0), self.debugger.just_my_code)
         return body, None
 
     def _scopes(self, args: dict[str, Any]) -> Result:
         _, frame = self._frame({"frameId": args.get("frameId")})
-        return inspector.scopes(self.handles, frame), None
+        return stacks.scopes(self.handles, frame), None
 
     def _variables(self, args: dict[str, Any]) -> Result:
         item = self.handles.get(int(args.get("variablesReference", 0)))
@@ -275,15 +326,13 @@ class Agent:
     def _ownership(self, args: dict[str, Any]) -> Result:
         """``ownership.snapshot``: live objects per owning thread (only while stopped)."""
         self._require_stopped()
-        from ftpy_runtime import ownership
-
         top = int(args.get("top") or 10)
-        return ownership.snapshot(model_views.thread_names(self.debugger.world), top), None
+        return ownership.snapshot(self.debugger.world.threads.names(), top), None
 
     def _locks(self, args: dict[str, Any]) -> Result:
         """Held tracked locks, waiting threads and deadlocks (only while stopped)."""
         self._require_stopped()
-        return model_views.locks_report(model_views.thread_names(self.debugger.world)), None
+        return model_views.locks_report(self.debugger.world.threads.names()), None
 
     def _exceptionInfo(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)
@@ -304,6 +353,10 @@ class Agent:
         return {}, detach
 
 
+def _unknown_option(key: str) -> None:
+    debug(f"ignoring the launch option {key!r}, which this runtime does not know")
+
+
 def describe_process(program: str | None) -> dict[str, Any]:
     import sysconfig
 
@@ -316,13 +369,3 @@ def describe_process(program: str | None) -> dict[str, Any]:
         "gilEnabled": bool(is_enabled()) if is_enabled is not None else True,
         "program": program,
     }
-
-
-def format_exception_without_runtime(exc: BaseException) -> str:
-    """A traceback as Python would print it, minus the runtime's own frames."""
-    from ftpy_runtime.user_code import is_internal
-
-    tb = exc.__traceback__
-    while tb is not None and is_internal(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))

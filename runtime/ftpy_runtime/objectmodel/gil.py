@@ -30,9 +30,10 @@ import sys
 import sysconfig
 import threading
 import warnings
+from collections.abc import Callable
 from importlib.machinery import ExtensionFileLoader
 from types import FrameType
-from typing import Any, Callable, Optional
+from typing import Any
 
 __all__ = ["state", "watch", "events"]
 
@@ -66,8 +67,8 @@ class _State:
     events: list[dict[str, Any]] = []
     reported: set[str] = set()
     lock: Any = _thread.allocate_lock()
-    original_create_module: Optional[Callable[..., Any]] = None
-    original_showwarnmsg: Optional[Callable[..., Any]] = None
+    original_create_module: Callable[..., Any] | None = None
+    original_showwarnmsg: Callable[..., Any] | None = None
 
 
 def _skippable(filename: str) -> bool:
@@ -79,7 +80,7 @@ def _skippable(filename: str) -> bool:
     return norm == _THIS_FILE or norm in _WARNINGS_FILES or norm.startswith(_IMPORTLIB_DIR + os.sep)
 
 
-def _user_stack(frame: Optional[FrameType]) -> list[dict[str, Any]]:
+def _user_stack(frame: FrameType | None) -> list[dict[str, Any]]:
     """Frames outside the import machinery, innermost first: [0] is the line that imported."""
     stack = []
     while frame is not None:
@@ -97,7 +98,7 @@ def _user_stack(frame: Optional[FrameType]) -> list[dict[str, Any]]:
     return stack
 
 
-def _report(module: str, path: Optional[str], how: str, frame: Optional[FrameType]) -> None:
+def _report(module: str, path: str | None, how: str, frame: FrameType | None) -> None:
     with _State.lock:
         if module in _State.reported:
             return
@@ -222,7 +223,7 @@ def state() -> dict[str, Any]:
     """
     free_threaded = _is_free_threaded_build()
     enabled = _gil_enabled()
-    forced: Optional[str] = None
+    forced: str | None = None
     xoption = getattr(sys, "_xoptions", {}).get("gil")
     env = os.environ.get("PYTHON_GIL")
     if xoption is not None and xoption is not True:

@@ -1,8 +1,9 @@
 """The debugger proper: what happens when a traced thread reaches a line, a function or a raise.
 
-The tracing backend calls ``on_line``/``on_jump``/``on_start``/``on_raise`` from whatever thread
-is running; the agent calls the request methods from its own thread.  The two meet in the
-``World`` (stop_the_world.py), which owns parking and resuming.
+The tracing backend calls ``on_line``/``on_jump``/``on_start``/``on_raise`` (the
+`tracing.interface.TracingHooks` it was given) from whatever thread is running; the agent calls
+the request methods from its own thread.  The two meet in the ``World``
+(``world/stopping.py``), which owns parking and resuming.
 
 Order inside ``on_line`` matters: a thread first parks if a stop is under way, and only after it
 is let go does it look at its own step and breakpoint.  So when two threads reach a breakpoint
@@ -15,28 +16,22 @@ longer applies) while the world was stopped is not reported.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import traceback
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ftpy_runtime import backend_monitoring, backend_settrace
-from ftpy_runtime.breakpoints import Breakpoint, BreakpointTable, format_log_message
-from ftpy_runtime.code_registry import CodeRegistry
-from ftpy_runtime.stop_the_world import Step, StopInfo, ThreadState, World
-from ftpy_runtime.user_code import is_internal, is_user
+from ..objectmodel import locks
+from ..tracing.interface import Backend
+from ..tracing.selection import Choice, make_backend
+from ..user_code import is_internal, is_user
+from ..world.stopping import StopInfo, World
+from ..world.threads import Step, ThreadState
+from .breakpoints import Breakpoint, BreakpointTable, format_log_message
+from .code_registry import CodeRegistry
 
 _BORING_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit)
-
-
-def select_backend(debugger: "Debugger") -> Any:
-    """sys.monitoring when the interpreter has it, settrace otherwise (or when asked)."""
-    wanted = os.environ.get("FTPY_BACKEND", "")
-    if wanted != "settrace" and backend_monitoring.available():
-        return backend_monitoring.MonitoringBackend(debugger)
-    return backend_settrace.SettraceBackend(debugger)
 
 
 #: Modules that start and end threads (and, with the runtime itself, the program) around the user's code.
@@ -60,26 +55,53 @@ class Debugger:
         self.just_my_code = True
         self.exception_filters: frozenset[str] = frozenset()
         self.registry = CodeRegistry()
-        self.backend = select_backend(self)
+        backend, choice = make_backend(self)
+        self.backend: Backend = backend
+        #: Which backend was chosen, and why the others were not (told to the Debug Console).
+        self.backend_choice: Choice = choice
         self.world = World(self.backend.set_global, self._report_stop, on_resumed)
-        self.world.on_thread_change = lambda reason, ts: self.send_event("thread", {"reason": reason, "threadId": ts.id})
+        #: The thread table, read on the tracing hot path with one ``dict.get``.
+        self._states = self.world.threads.by_ident
+        self.world.threads.on_change = lambda reason, ts: self.send_event("thread", {"reason": reason, "threadId": ts.id})
         self.breakpoints = BreakpointTable(self.registry, self.backend, self._breakpoint_changed)
         #: The deadlocks already reported this session (see `_deadlock_key`), on the coordinator.
         self._reported_deadlocks: set[tuple[frozenset[int], frozenset[Any]]] = set()
+        #: The ``threading.excepthook`` that `install` replaced (called on after ours).
+        self._orig_thread_excepthook: Callable[[threading.ExceptHookArgs], object] = threading.excepthook
+        self.installed = False
 
     def install(self) -> None:
+        """Start debugging: the tracing backend, the import hook, the thread excepthook.
+
+        Again after `uninstall` (a detach, then another adapter attaches) it starts again.
+        """
+        if self.installed:
+            return
         self.world.start()
+        self.world.enabled = True
         self.registry.install_import_hook()
         self.backend.install()
         self._orig_thread_excepthook = threading.excepthook
         threading.excepthook = self._thread_excepthook
+        self.installed = True
 
     def uninstall(self) -> None:
+        """Stop debugging and leave no hook behind (a detach): breakpoints, steps and stops are
+        dropped, parked threads let go, and the backend, the import hook and the thread
+        excepthook are taken out again.  The program runs on as if never debugged."""
         self.breakpoints.clear()
         self.exception_filters = frozenset()
         self.backend.set_exceptions(False)
         self.world.clear_all()
         self._reported_deadlocks = set()
+        if not self.installed:
+            return
+        self.installed = False
+        self.backend.uninstall()
+        self.registry.uninstall_import_hook()
+        if threading.excepthook == self._thread_excepthook:
+            # (A hook the program set since stays; ours, if that one still calls it, does nothing now.)
+            threading.excepthook = self._orig_thread_excepthook
 
     # Events from the backend.  These run on user threads.
 
@@ -88,12 +110,12 @@ class Debugger:
         again (no breakpoint on it, nothing stopping or stepping): the backend may disable it."""
         world = self.world
         ident = threading.get_ident()
-        ts = world.threads.get(ident)
+        ts = self._states.get(ident)
         if ts is not None and ts.parked:
             return False  # debugger work (an evaluation) on a parked thread: never traced
-        if world.stop_requested and ident != world.exempt and not world.is_internal_ident(ident):
-            world.park(world.current(), frame)
-            ts = world.threads.get(ident)
+        if world.stop_requested and ident != world.exempt and not world.threads.is_internal_ident(ident):
+            world.park(world.threads.current(), frame)
+            ts = self._states.get(ident)
         if ts is not None and ts.step is not None:
             if self._step_done(ts.step, frame):
                 reason = "entry" if ts.step.kind == "entry" else "step"
@@ -114,10 +136,10 @@ class Debugger:
         when this jump never needs to call back again (nothing is stopping or stepping)."""
         world = self.world
         ident = threading.get_ident()
-        if world.stop_requested and ident != world.exempt and not world.is_internal_ident(ident):
-            ts = world.threads.get(ident)
+        if world.stop_requested and ident != world.exempt and not world.threads.is_internal_ident(ident):
+            ts = self._states.get(ident)
             if ts is None or not ts.parked:
-                world.park(world.current(), frame)
+                world.park(world.threads.current(), frame)
             return False
         return not self.backend.global_lines
 
@@ -130,7 +152,7 @@ class Debugger:
         hits = fbp.count_hit()
         if fbp.hit_condition is not None and not fbp.hit_condition.matches(hits):
             return
-        ts = self.world.current()
+        ts = self.world.threads.current()
 
         def still_wanted() -> StopInfo | None:
             # Removed or replaced while this hit waited: drop it (a replacement counts its own hits).
@@ -145,7 +167,7 @@ class Debugger:
             return
         if not is_user(frame.f_code.co_filename, self.just_my_code):
             return
-        ts = self.world.current()
+        ts = self.world.threads.current()
         if ts.last_raised is exc:
             return  # the same exception propagating into the next user frame: reported already
         ts.last_raised = exc
@@ -166,14 +188,14 @@ class Debugger:
         stack.reverse()
         if not any(is_user(f.f_code.co_filename, self.just_my_code) for f, _ in stack):
             return
-        ts = self.world.current()
+        ts = self.world.threads.current()
         ts.exception = self._exception_info(exc, "unhandled")
         info = StopInfo("exception", ts, description=f"Uncaught {type(exc).__name__}", text=self._exc_text(exc))
         self.stop(ts, stack[0][0], info, stack_override=stack)
 
     def _busy_parked(self) -> bool:
         """Is this thread parked and running debugger work (so its events must be ignored)?"""
-        ts = self.world.threads.get(threading.get_ident())
+        ts = self._states.get(threading.get_ident())
         return ts is not None and ts.parked
 
     def _thread_excepthook(self, args: Any) -> None:
@@ -243,9 +265,7 @@ class Debugger:
     def _deadlocks(self) -> list[dict[str, Any]]:
         """Deadlocks among tracked locks, checked on every stop (cheap unless a thread waits)."""
         try:
-            from ftpy_runtime import model_views
-
-            return model_views.deadlocks(model_views.thread_names(self.world))
+            return locks.current_deadlocks(self.world.threads.names())
         except Exception as exc:  # never let the check cost the user the stop itself
             self.send_event("output", {"category": "console", "output": f"ftpy: the deadlock check failed: {exc!r}\n"})
             return []
@@ -253,7 +273,7 @@ class Debugger:
     # Breakpoints.
 
     def _line_breakpoint(self, bp: Breakpoint, frame: types.FrameType) -> None:
-        ts = self.world.current()
+        ts = self.world.threads.current()
         info = self._line_hit(ts, bp, frame)
         if info is None:
             return
@@ -361,7 +381,7 @@ class Debugger:
 
     def stop_on_entry(self) -> None:
         """Make the main thread stop at the first user line it runs."""
-        ts = self.world.current()
+        ts = self.world.threads.current()
         ts.step = Step("entry", None)
         self.backend.set_global(True)
 

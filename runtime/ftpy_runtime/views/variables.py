@@ -2,8 +2,8 @@
 
 A *handle* (a DAP ``variablesReference``) names something with children: a scope of a frame or
 a value.  Handles live until the program resumes.  Everything that calls ``repr``, ``len`` or
-attribute access on a user object runs on a parked user thread (see ``evaluate.run_user_code``),
-never on the agent thread.
+attribute access on a user object runs on a parked user thread (the agent sends it there with
+``world.parked_calls.run_on``), never on the agent thread.
 
 """
 

@@ -1,7 +1,7 @@
 """Running user code while stopped: evaluate, variables, setVariable and completions.
 
 Each request is turned into a function and run on a parked user thread (the frame's own thread
-when it is free) through ``World.run_on``, with a timeout.  A ``__repr__`` that never returns
+when it is free) through ``world.parked_calls.run_on``, with a timeout.  A ``__repr__`` that never returns
 costs the user one error message, never the session.
 
 """
@@ -14,8 +14,8 @@ import re
 import types
 from typing import Any
 
-from ftpy_runtime import variables
-from ftpy_runtime.variables import Handles
+from . import variables
+from .variables import Handles
 
 #: Seconds the agent waits for user code before answering with an error.
 EVAL_TIMEOUT = 3.0

@@ -6,8 +6,12 @@ import ast
 import os
 import runpy
 import sys
+import traceback
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from ..user_code import is_internal
 
 
 def run_path(path: str, register: Callable[[types.CodeType], None],
@@ -60,3 +64,11 @@ def exit_code_of(exc: SystemExit) -> int:
     except Exception:
         pass
     return 1
+
+
+def format_exception_without_runtime(exc: BaseException) -> str:
+    """A traceback as Python would print it, minus the runtime's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and is_internal(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))

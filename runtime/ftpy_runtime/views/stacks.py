@@ -7,10 +7,11 @@ import sys
 import types
 from typing import Any
 
-from ftpy_runtime import model_views
-from ftpy_runtime.stop_the_world import ThreadState, World
-from ftpy_runtime.user_code import is_internal, is_user
-from ftpy_runtime.variables import Handles, Scope
+from ..user_code import is_internal, is_user
+from ..world.stopping import World
+from ..world.threads import ThreadState
+from . import model_views
+from .variables import Handles, Scope
 
 
 def thread_label(world: World, ts: ThreadState, frame: types.FrameType | None) -> str:
@@ -27,7 +28,7 @@ def thread_label(world: World, ts: ThreadState, frame: types.FrameType | None) -
 
 def threads(world: World) -> dict[str, Any]:
     out = []
-    for ts, frame in world.live_threads():
+    for ts, frame in world.threads.live():
         out.append({"id": ts.id, "name": thread_label(world, ts, frame)})
     return {"threads": out}
 

@@ -8,20 +8,20 @@ the world on their own in free-threaded builds):
 * the "Ownership (free-threaded)" scope: which thread each live object is biased to
   (`ownership_rows`);
 * the "Locks" scope: which tracked lock each thread holds, and who waits for which
-  (`locks_rows`), with `deadlocks` for the check the debugger makes on every stop.
+  (`locks_rows`).
 
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
-from ftpy_runtime import headers, locks, ownership
-from ftpy_runtime.stop_the_world import World, thread_objects
-from ftpy_runtime.variables import Handles, ObjectHeader, Value
+from ..objectmodel import headers, locks, ownership
+from ..user_code import is_runtime_thread_name
+from ..world.stopping import World
+from .variables import Handles, ObjectHeader, Value
 
 #: Scope names, as the client shows them.
 OWNERSHIP_SCOPE = "Ownership (free-threaded)"
@@ -48,21 +48,13 @@ class LocksView:
 class Rows:
     """Precomputed (name, value, children) rows: the inside of a view, already read."""
 
-    rows: list[tuple[str, str, Optional["Rows"]]] = field(default_factory=list)
+    rows: list[tuple[str, str, "Rows | None"]] = field(default_factory=list)
 
 
 VIEW_TYPES = (ObjectHeader, OwnershipView, LocksView, Rows)
 
 
-def thread_names(world: World) -> dict[int, str]:
-    """ident -> thread name for every thread the program and the debugger know, lock-free."""
-    names = {ident: t.name for ident, t in thread_objects().items()}
-    for ts in list(world.threads.values()):
-        names.setdefault(ts.ident, ts.name)
-    return names
-
-
-def _row(handles: Handles, name: str, value: str, children: Optional[Rows] = None) -> dict[str, Any]:
+def _row(handles: Handles, name: str, value: str, children: Rows | None = None) -> dict[str, Any]:
     return {
         "name": name,
         "value": value,
@@ -78,11 +70,11 @@ def rows_of(handles: Handles, item: Rows) -> list[dict[str, Any]]:
 def children(handles: Handles, item: Any, world: World) -> list[dict[str, Any]]:
     """The children of one of the views in `VIEW_TYPES`."""
     if isinstance(item, ObjectHeader):
-        return header_rows(handles, item, thread_names(world))
+        return header_rows(handles, item, world.threads.names())
     if isinstance(item, OwnershipView):
-        return ownership_rows(handles, thread_names(world))
+        return ownership_rows(handles, world.threads.names())
     if isinstance(item, LocksView):
-        return locks_rows(handles, thread_names(world))
+        return locks_rows(handles, world.threads.names())
     if isinstance(item, Rows):
         return rows_of(handles, item)
     raise KeyError("not a view")
@@ -135,10 +127,10 @@ def ownership_rows(handles: Handles, names: dict[int, str]) -> list[dict[str, An
     snap = ownership.snapshot(names)
     if not snap.get("free_threaded"):
         return [_row(handles, "not available", str(snap.get("reason", "not a free-threaded build")))]
-    rows: list[tuple[str, str, Optional[Rows]]] = []
+    rows: list[tuple[str, str, Rows | None]] = []
     for t in snap["threads"]:
         label = f"{t['name']} (ident {t['ident']})" + ("" if t["alive"] else " [exited]")
-        if t["alive"] and str(t["name"]).startswith("ftpy-"):
+        if t["alive"] and is_runtime_thread_name(str(t["name"])):
             label += " [debugger]"
         rows.append((label, f"{t['objects']} objects biased, {t['shared']} shared", _types_rows(t["top_types"])))
     u = snap["unowned"]
@@ -164,22 +156,12 @@ def locks_report(names: dict[int, str]) -> dict[str, Any]:
     return report
 
 
-def deadlocks(names: dict[int, str]) -> list[dict[str, Any]]:
-    """Deadlocks among tracked locks right now; cheap when no thread waits for one."""
-    if not locks.installed():
-        return []
-    frames = sys._current_frames()
-    if not locks.anyone_waiting(frames):
-        return []
-    return locks.find_deadlocks(frames, names)
-
-
 def _lock_label(lock: dict[str, Any]) -> str:
     created = lock.get("created") or {}
     return f"{lock['type']} {lock['id']} ({os.path.basename(str(created.get('file', '?')))}:{created.get('line', 0)})"
 
 
-def _who(ref: Optional[dict[str, Any]]) -> str:
+def _who(ref: dict[str, Any] | None) -> str:
     return f"{ref['name']} (ident {ref['id']})" if ref else "an unrecorded thread"
 
 
@@ -189,7 +171,7 @@ def _stack_rows(stack: list[dict[str, Any]]) -> Rows:
 
 def locks_rows(handles: Handles, names: dict[int, str]) -> list[dict[str, Any]]:
     report = locks_report(names)
-    rows: list[tuple[str, str, Optional[Rows]]] = []
+    rows: list[tuple[str, str, Rows | None]] = []
     if not report["installed"]:
         rows.append(("tracked locks", str(report["reason"]), None))
     for d in report["deadlocks"]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import _queue
 import hmac
-import queue
+import os
 import socket
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from ftpy_runtime import protocol
+from . import protocol
 
 #: How long a peer may take to present its hello before we hang up on it.
 HELLO_TIMEOUT = 10.0
@@ -23,11 +24,24 @@ HELLO_TIMEOUT = 10.0
 
 def log(message: str) -> None:
     """The runtime's own diagnostics go to the real stderr, prefixed so they stand out."""
+    stderr = sys.__stderr__
+    if stderr is None:
+        return
     try:
-        sys.__stderr__.write(f"ftpy: {message}\n")
-        sys.__stderr__.flush()
+        stderr.write(f"ftpy: {message}\n")
+        stderr.flush()
     except Exception:
         pass
+
+
+#: FTPY_DEBUG=1 turns on the runtime's debug-level diagnostics (`debug`).
+DEBUG = bool(os.environ.get("FTPY_DEBUG"))
+
+
+def debug(message: str) -> None:
+    """A diagnostic only worth seeing when chasing a problem (FTPY_DEBUG=1)."""
+    if DEBUG:
+        log(message)
 
 
 class Connection:

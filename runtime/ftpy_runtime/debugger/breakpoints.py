@@ -17,10 +17,11 @@ import re
 import threading
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from ftpy_runtime.code_registry import CodeRegistry, own_lines, walk
-from ftpy_runtime.user_code import canonical
+from ..user_code import canonical
+from .code_registry import CodeRegistry, own_lines, walk
 
 _HIT_RE = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
 

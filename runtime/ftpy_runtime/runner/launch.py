@@ -1,0 +1,248 @@
+"""The launcher: what ``python -m ftpy_runtime`` does to run a program under the debugger.
+
+    python -m ftpy_runtime --connect 127.0.0.1:PORT
+    python -m ftpy_runtime --listen PORT [--races] [--race-suppressions FILE] [--no-track-locks]
+                                         [--stop-on-entry] [--no-wait] program.py [args...]
+    python -m ftpy_runtime --listen PORT [options] --module pkg.mod [args...]
+
+``--connect`` is what the debug adapter uses when it launches a program: the runtime dials
+back, presents the secret from the FTPY_SESSION_TOKEN environment variable, and learns what to
+run from the ``initialize`` request (``protocol.RuntimeOptions``: program or module, args, cwd,
+stopOnEntry, justMyCode, races, raceSuppressions, trackLocks).  ``--listen`` is a person's
+command line, for attaching later: the options are flags, the runtime waits for an adapter
+that knows the secret, which is taken from FTPY_SESSION_TOKEN or made up and written to a file
+only this user can read.
+
+For a transition period ``--connect`` also accepts the flags and the program on its command
+line (what adapters before ``RuntimeOptions`` send); options in ``initialize`` override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import secrets
+import socket
+import sys
+import threading
+from typing import Any
+
+from ..agent import protocol
+from ..agent.agent import Agent
+from ..agent.connection import connect, log
+from ..agent.protocol import RuntimeOptions
+from ..user_code import is_runtime_thread_name
+from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m ftpy_runtime", description="Run a Python program under the ftpy debugger.")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--connect", metavar="HOST:PORT", help="dial back to a debug adapter")
+    where.add_argument("--listen", metavar="PORT", type=int, help="wait for a debug adapter on 127.0.0.1:PORT (0: any free port)")
+    p.add_argument("--module", "-m", dest="module", help="run a module as with python -m")
+    p.add_argument("--stop-on-entry", action="store_true")
+    p.add_argument("--no-wait", action="store_true", help="with --listen: start the program without waiting for an adapter")
+    p.add_argument("--races", action="store_true", help="run the race detector")
+    p.add_argument("--no-track-locks", action="store_true",
+                   help="leave threading.Lock/RLock alone (no Locks view or deadlock reports; no per-acquire cost)")
+    p.add_argument("--race-suppressions", metavar="FILE")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="program.py and its arguments")
+    ns = p.parse_args(argv)
+    rest = list(ns.rest)
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    if ns.module is None and not rest and ns.connect is None:
+        p.error("give a program to run (or --module NAME)")
+    ns.program = None if ns.module or not rest else rest[0]
+    ns.args = rest if ns.module else rest[1:]
+    return ns
+
+
+def options_from_flags(ns: argparse.Namespace) -> RuntimeOptions:
+    """The launch options a command line gives (``--listen``, or an older adapter's ``--connect``)."""
+    return RuntimeOptions(
+        program=os.path.abspath(ns.program) if ns.program else None,
+        module=ns.module,
+        args=tuple(ns.args),
+        stopOnEntry=bool(ns.stop_on_entry),
+        races=bool(ns.races),
+        raceSuppressions=ns.race_suppressions,
+        trackLocks=not ns.no_track_locks,
+    )
+
+
+def check_launch(options: RuntimeOptions) -> RuntimeOptions:
+    """The options ``initialize`` brought, checked: one thing to run, a folder that exists.
+
+    A relative ``program`` is taken relative to ``cwd`` (the adapter sends absolute paths).
+    """
+    if options.cwd is not None and not os.path.isdir(options.cwd):
+        raise ValueError(f"the launch option cwd {options.cwd!r} is not a folder")
+    if options.program is not None and options.module is not None:
+        raise ValueError("the launch options name both a program and a module: give one")
+    if options.program is None and options.module is None:
+        raise ValueError("the launch options name nothing to run: give program (or module)")
+    if options.program is not None and not os.path.isabs(options.program):
+        base = options.cwd if options.cwd is not None else os.getcwd()
+        options = dataclasses.replace(options, program=os.path.abspath(os.path.join(base, options.program)))
+    return options
+
+
+def secret_file(port: int) -> str:
+    return os.path.join(os.path.expanduser("~"), *protocol_secret_dir(), f"port-{port}.secret")
+
+
+def protocol_secret_dir() -> tuple[str, ...]:
+    return tuple(protocol.SECRET_DIR)
+
+
+def _write_secret(port: int, token: str) -> str:
+    path = secret_file(port)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    ns = parse_args(argv)
+    token = os.environ.pop(protocol.TOKEN_ENV, "") or ""
+
+    if ns.connect:
+        if not token:
+            log(f"--connect needs the session secret in {protocol.TOKEN_ENV}")
+            return 2
+        host, _, port = ns.connect.rpartition(":")
+        try:
+            conn = connect(host or "127.0.0.1", int(port), token)
+        except (OSError, ValueError, ConnectionError) as exc:
+            log(f"could not reach the debug adapter at {ns.connect}: {exc}")
+            return 2
+        # What to run comes with the adapter's ``initialize``.
+        agent = Agent(conn, terminate_on_disconnect=True, options=options_from_flags(ns), accept_launch=check_launch)
+    else:
+        if not token:
+            token = secrets.token_hex(32)
+        server = socket.create_server(("127.0.0.1", ns.listen))
+        port = server.getsockname()[1]
+        path = _write_secret(port, token)
+        log(f"listening on 127.0.0.1:{port} (session secret in {path})")
+        agent = Agent(None, server=server, token=token, terminate_on_disconnect=False, options=options_from_flags(ns))
+        agent.describe(agent.options.program or agent.options.module)
+
+    agent.start()
+    if agent.conn is not None:
+        agent.initialized.wait()
+        if agent.launch_error is not None:
+            log(f"nothing to run: {agent.launch_error}")
+            agent.conn.drain(2.0)
+            return 2
+        agent.announce()
+    options = agent.options
+    if options.cwd is not None:
+        os.chdir(options.cwd)
+    _watch_gil(agent)
+    if ns.connect or not ns.no_wait:
+        agent.configured.wait()
+
+    program, module = options.program, options.module
+    race = _start_races(agent, options)
+    if race is None and options.trackLocks:
+        _track_locks(agent)
+    debugger = agent.debugger
+    sys.argv = [program or module or "", *options.args]
+    if options.stopOnEntry:
+        debugger.stop_on_entry()
+    code = 0
+    try:
+        if program is not None:
+            run_path(program, debugger.registry.register, race.compile_main if race is not None else None)
+        elif module is not None:
+            run_module(module)
+    except SystemExit as exc:
+        code = exit_code_of(exc)
+    except BaseException as exc:  # the program's uncaught exception
+        debugger.on_uncaught(exc)
+        sys.stderr.write(format_exception_without_runtime(exc))
+        code = 1
+    _join_threads()
+    if race is not None:
+        try:
+            race.finish()
+        except Exception as exc:
+            log(f"the race detector failed while finishing: {exc!r}")
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    agent.send_event("exited", {"exitCode": code})
+    if agent.conn is not None:
+        agent.conn.drain(2.0)
+    return code
+
+
+def _join_threads() -> None:
+    """Wait for the program's non-daemon threads, as the interpreter would at exit."""
+    me = threading.current_thread()
+    for t in threading.enumerate():
+        if t is not me and not t.daemon and not is_runtime_thread_name(t.name):
+            try:
+                t.join()
+            except Exception:
+                pass
+
+
+def _watch_gil(agent: Any) -> None:
+    """Tell the adapter whether the GIL is on now, and when an import turns it back on."""
+    try:
+        from ..objectmodel import gil
+    except Exception:
+        is_enabled = getattr(sys, "_is_gil_enabled", None)
+        agent.send_event("gil", {"enabled": bool(is_enabled()) if is_enabled else True, "reason": "at startup"})
+        return
+    try:
+        st = gil.state()
+        agent.send_event("gil", {"enabled": bool(st.get("enabled")), "reason": str(st.get("reason", ""))})
+        gil.watch(lambda event: agent.send_event("gil", dict(event)))
+    except Exception as exc:
+        log(f"the GIL watcher failed: {exc!r}")
+
+
+def _track_locks(agent: Any) -> None:
+    """Make the program's new locks remember their owner (for the Locks view and deadlocks).
+
+    Only without race detection: the race detector wraps ``threading.Lock`` with its own
+    class, whose inner lock would be made here, in the runtime, and so hidden from the view.
+    """
+    try:
+        from ..objectmodel import locks
+
+        locks.install()
+    except Exception as exc:
+        log(f"could not install tracked locks: {exc!r}")
+
+
+def _start_races(agent: Agent, options: RuntimeOptions) -> Any:
+    if not options.races:
+        return None
+    program = options.program
+    if program is None:
+        agent.send_event("output", {"category": "important", "output": "Race detection works on a program file, not --module; running without it.\n"})
+        return None
+    try:
+        from ..race import RaceSession
+    except Exception as exc:
+        agent.send_event("output", {"category": "important",
+                                    "output": f"Race detection is not available in this runtime ({exc}); running without it.\n"})
+        return None
+    session = RaceSession(
+        root_dirs=[os.path.dirname(program)],
+        suppressions_path=options.raceSuppressions,
+        on_report=lambda report: agent.send_event("race", report),
+    )
+    session.install()
+    return session

@@ -1,0 +1,117 @@
+"""Running user code on a parked thread: evaluations, ``__repr__``, conditions of the agent's.
+
+The agent never runs user code itself.  It wraps the code in a `Work`, posts it into a parked
+thread's inbox (the frame's own thread when it is free), and waits for the answer with a
+timeout.  Code that outlives the timeout is interrupted with an asynchronous `EvalInterrupted`
+if it is running Python; a ``__repr__`` that never returns costs the user one error message,
+never the session.
+"""
+
+from __future__ import annotations
+
+import _queue
+import _thread
+import ctypes
+import queue
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .stopping import EvalInterrupted, World
+from .threads import ThreadState
+
+
+class EvalTimeout(Exception):
+    """No parked thread could run the code in time, or it did not return in time."""
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
+)
+
+
+class Work:
+    """A piece of user code to run on a parked thread, with a way to give up on it."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.reply: _queue.SimpleQueue[tuple[bool, Any]] = _queue.SimpleQueue()
+        self.lock = _thread.allocate_lock()
+        self.state = "queued"  # queued -> running -> done, or queued -> abandoned
+        self.interrupted = False
+
+    def run(self, ts: ThreadState) -> None:
+        with self.lock:
+            if self.state == "abandoned":
+                return
+            self.state = "running"
+        try:
+            result: tuple[bool, Any] = (True, self.fn())
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit included
+            result = (False, exc)
+        finally:
+            with self.lock:
+                self.state = "done"
+                if self.interrupted:
+                    _clear_async_exc(ts.ident, None)
+        self.reply.put(result)
+
+    def give_up(self, ident: int) -> None:
+        """The caller stopped waiting: stop the code if it is still running Python."""
+        with self.lock:
+            if self.state == "queued":
+                self.state = "abandoned"
+            elif self.state == "running":
+                self.interrupted = True
+                _set_async_exc(ident, EvalInterrupted)
+
+
+def run_on(world: World, preferred: ThreadState | None, fn: Callable[[], Any], timeout: float) -> Any:
+    """Run ``fn`` on a parked thread (``preferred`` if it is free) and return its result.
+
+    Raises EvalTimeout if it takes longer than ``timeout``, and re-raises what ``fn`` raised.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        target = _claim(world, preferred)
+        if target is not None:
+            break
+        if time.monotonic() > deadline:
+            raise EvalTimeout(
+                "no stopped thread is free to run the evaluation (an earlier one is still running)"
+            )
+        time.sleep(0.01)
+    work = Work(fn)
+    target.inbox.put(work)
+    try:
+        ok, value = work.reply.get(timeout=max(0.05, deadline - time.monotonic()))
+    except queue.Empty:
+        work.give_up(target.ident)
+        try:
+            work.reply.get(timeout=1.0)  # an interrupted loop ends within moments
+        except queue.Empty:
+            pass
+        raise EvalTimeout(
+            f"gave up after {timeout:g} s: the expression (or a __repr__ it called) did not return; "
+            f"it was interrupted if it was running Python code"
+        ) from None
+    if ok:
+        return value
+    raise value
+
+
+def _claim(world: World, preferred: ThreadState | None) -> ThreadState | None:
+    """A parked, idle thread to run user code on, marked busy; None if there is none right now."""
+    with world.lock:
+        if not world.stop_requested:
+            raise EvalTimeout("the program is running; pause it first")
+        candidates = [preferred] if preferred is not None and preferred.parked else []
+        candidates += sorted(world.parked.values(), key=lambda t: t.id)
+        for ts in candidates:
+            if ts.parked and not ts.busy:
+                ts.busy = True
+                return ts
+        return None
+
