@@ -14,7 +14,7 @@ import { FtpyError } from './core/errors';
 import { resolveInterpreter } from './core/interpreters';
 import type { AttachConfig, LaunchConfig } from './launchConfig';
 import { debuggeeCommand, describeSignal, exitCodeForSignal, killTree, spawnDebuggee } from './launcher';
-import type { Command, ProcessInfo, RuntimeEvent } from './protocol';
+import { type Command, type InitializeArguments, type ProcessInfo, type RuntimeEvent, runtimeOptions } from './protocol';
 import { type RuntimeConnection, RuntimeListener, connectToRuntime } from './runtimeConnection';
 
 /** How long a launched runtime may take to dial back (a cold free-threaded interpreter is slow to start). */
@@ -143,7 +143,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     } finally {
       clearTimeout(timer);
     }
-    return this.initialize({ justMyCode: config.justMyCode });
+    return this.initialize({ options: runtimeOptions(config) });
   }
 
   /** Connect to a runtime that is already running (`--listen`, or started in a process by pid). */
@@ -166,11 +166,12 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       );
     }
     this.adopt(connection);
-    return this.initialize({ justMyCode: config.justMyCode });
+    // The program is already running: of the launch options, only justMyCode can still apply.
+    return this.initialize({ options: { justMyCode: config.justMyCode } });
   }
 
-  private async initialize(args: Record<string, unknown>): Promise<ProcessInfo> {
-    this.info = (await this.request('initialize', args)) as unknown as ProcessInfo;
+  private async initialize(args: InitializeArguments): Promise<ProcessInfo> {
+    this.info = (await this.request('initialize', { ...args })) as unknown as ProcessInfo;
     return this.info;
   }
 

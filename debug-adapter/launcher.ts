@@ -1,6 +1,7 @@
 /**
  * Starting the debuggee: the command line, the environment (PYTHONPATH for the runtime, the
- * session secret, PYTHON_GIL), and the child process or terminal that runs it.
+ * session secret, PYTHON_GIL: what must be there before the interpreter starts), and the child
+ * process that runs it; killing it, and what its signals mean.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
@@ -18,14 +19,13 @@ export interface DebuggeeCommand {
   envDelta: Record<string, string | null>;
 }
 
+/**
+ * The command line says only where to dial back: what to run, and how, comes in the
+ * `initialize` request's options (protocol.ts), so a launch attribute never has to be turned
+ * into a flag.
+ */
 export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number, token: string): DebuggeeCommand {
   const args = ['-m', 'ftpy_runtime', '--connect', `127.0.0.1:${port}`];
-  if (cfg.stopOnEntry) args.push('--stop-on-entry');
-  if (cfg.races) args.push('--races');
-  if (!cfg.trackLocks) args.push('--no-track-locks');
-  if (cfg.raceSuppressions) args.push('--race-suppressions', cfg.raceSuppressions);
-  if (cfg.module) args.push('--module', cfg.module, '--', ...cfg.args);
-  else args.push('--', cfg.program as string, ...cfg.args);
 
   const delta: Record<string, string | null> = { ...cfg.env };
   const base = { ...process.env, ...Object.fromEntries(Object.entries(cfg.env).filter(([, v]) => v !== null)) } as Record<

@@ -11,8 +11,20 @@
  * answers each with a `response` (same seq) and volunteers `event`s.
  *
  * The first request is `initialize`, with `arguments: { options: RuntimeOptions }`: the whole
- * launch in one object keyed by the launch attribute names. Its response is the `ProcessInfo`.
+ * launch in one object keyed by the launch attribute names (those marked `runtime: true` in
+ * core/launchAttributes.ts). Its response is the `ProcessInfo`. The command line carries only
+ * `--connect 127.0.0.1:PORT`; what must exist before the interpreter starts (the secret,
+ * PYTHONPATH, PYTHON_GIL, PYTHONUNBUFFERED) is in the environment.
  */
+
+import {
+  type Attribute,
+  type AttributeValue,
+  LAUNCH_ATTRIBUTES,
+  type LaunchAttributes,
+  type RuntimeOptionName,
+  runtimeOptionNames,
+} from './core/launchAttributes';
 
 /** Bumped when a message changes shape incompatibly. */
 export const PROTOCOL_VERSION = 1;
@@ -104,35 +116,57 @@ export interface ProcessInfo {
   backend?: string;
 }
 
+/** A wire type, as both twins name it. */
+export type WireTypeName = 'string' | 'string|null' | 'boolean' | 'string[]';
+
+/**
+ * The wire type of a launch attribute the runtime receives: an attribute without a default is
+ * null when absent. Only these kinds of attribute can travel (a test checks every one that is
+ * marked `runtime: true`).
+ */
+export function wireType(a: Attribute): WireTypeName {
+  switch (a.type) {
+    case 'boolean':
+      return 'boolean';
+    case 'string[]':
+      return 'string[]';
+    case 'string':
+    case 'enum':
+      return a.default === undefined ? 'string|null' : 'string';
+    default:
+      throw new Error(`a launch attribute of type ${a.type} cannot be sent to the runtime: give it a wire type in protocol.ts`);
+  }
+}
+
 /**
  * The launch options the runtime understands (`initialize`'s `arguments.options`), with their
- * wire types and the runtime's defaults: the twin of `RuntimeOptions` in `protocol.py`. A key
- * left out takes the default; a key the runtime does not know is ignored.
+ * wire types and defaults: the launch attributes marked `runtime: true` in
+ * core/launchAttributes.ts, in their order. The twin is the `RuntimeOptions` dataclass in
+ * `protocol.py`; the twin test compares keys, order, types and defaults. A key left out takes
+ * the default; a key the runtime does not know is ignored.
  */
-export const RUNTIME_OPTIONS = {
-  program: { type: 'string|null', default: null },
-  module: { type: 'string|null', default: null },
-  args: { type: 'string[]', default: [] },
-  cwd: { type: 'string|null', default: null },
-  stopOnEntry: { type: 'boolean', default: false },
-  justMyCode: { type: 'boolean', default: true },
-  races: { type: 'boolean', default: false },
-  raceSuppressions: { type: 'string|null', default: null },
-  trackLocks: { type: 'boolean', default: true },
-} as const;
+export const RUNTIME_OPTIONS: Readonly<Record<RuntimeOptionName, { type: WireTypeName; default: unknown }>> = Object.fromEntries(
+  runtimeOptionNames(LAUNCH_ATTRIBUTES).map((name) => {
+    const a: Attribute = LAUNCH_ATTRIBUTES[name as RuntimeOptionName];
+    return [name, { type: wireType(a), default: a.default ?? null }];
+  }),
+) as Record<RuntimeOptionName, { type: WireTypeName; default: unknown }>;
 
-type WireType<T> = T extends 'string'
-  ? string
-  : T extends 'string|null'
-    ? string | null
-    : T extends 'boolean'
-      ? boolean
-      : T extends 'string[]'
-        ? string[]
-        : never;
+type OptionValue<K extends RuntimeOptionName> = LaunchAttributes[K] extends { default: unknown }
+  ? AttributeValue<LaunchAttributes[K]>
+  : AttributeValue<LaunchAttributes[K]> | null;
 
 /** What `initialize` carries to the runtime: every key optional (the runtime has defaults). */
-export type RuntimeOptions = { -readonly [K in keyof typeof RUNTIME_OPTIONS]?: WireType<(typeof RUNTIME_OPTIONS)[K]['type']> };
+export type RuntimeOptions = { [K in RuntimeOptionName]?: OptionValue<K> };
+
+/** The options for a launch: the runtime's attributes of a checked launch configuration (absent ones left out). */
+export function runtimeOptions(config: { [K in RuntimeOptionName]?: OptionValue<K> }): RuntimeOptions {
+  const options: Record<string, unknown> = {};
+  for (const name of Object.keys(RUNTIME_OPTIONS) as RuntimeOptionName[]) {
+    if (config[name] !== undefined) options[name] = config[name];
+  }
+  return options as RuntimeOptions;
+}
 
 /** The `arguments` of the `initialize` request. */
 export interface InitializeArguments {

@@ -183,7 +183,8 @@ export const CLIENT_ATTRIBUTES: readonly string[] = [
 
 // The types of the values, as launchConfig.ts hands them on.
 
-type ValueOf<A> = A extends { type: 'boolean' }
+/** The value an attribute declared as `A` has once checked. */
+export type AttributeValue<A> = A extends { type: 'boolean' }
   ? boolean
   : A extends { type: 'enum'; values: readonly (infer V)[] }
     ? V
@@ -201,9 +202,9 @@ type ValueOf<A> = A extends { type: 'boolean' }
 
 /** Checked values: an attribute with a default always has a value; the others may be absent. */
 export type AttributeValues<T> = {
-  -readonly [K in keyof T as T[K] extends { default: unknown } ? K : never]: ValueOf<T[K]>;
+  -readonly [K in keyof T as T[K] extends { default: unknown } ? K : never]: AttributeValue<T[K]>;
 } & {
-  -readonly [K in keyof T as T[K] extends { default: unknown } ? never : K]?: ValueOf<T[K]>;
+  -readonly [K in keyof T as T[K] extends { default: unknown } ? never : K]?: AttributeValue<T[K]>;
 };
 
 export type LaunchAttributes = typeof LAUNCH_ATTRIBUTES;
