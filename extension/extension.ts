@@ -10,7 +10,6 @@ import { selectInterpreter } from './interpreterChoice';
 import { provisionWithProgress } from './provisioning';
 import { RaceDiagnosticsClient } from './raceClient';
 import { RaceReportError, parseRaceReport } from './raceReport';
-import { renderRaceReport } from './raceText';
 import { SessionStatus } from './sessionStatus';
 import { OpenLocationCommand, sentence } from './languageServer/protocol';
 
@@ -97,7 +96,10 @@ export function activate(context: vscode.ExtensionContext): void {
           output.appendLine(`(an ftpython.race event could not be read: ${err instanceof RaceReportError ? err.message : String(err)})`);
           return;
         }
-        output.append(renderRaceReport(report));
+        // The runtime renders the report (one renderer for the CLI and the editor); a runtime that
+        // sent none still gets the race into Problems, and a line here that says where it is.
+        const top = report.current.stack[0];
+        output.append(report.text ?? `DATA RACE at ${top.file}:${top.line} in ${top.function} (the runtime sent no report text)\n`);
         if (status.addRace(e.session.id) === 1) output.show(true);
         races.race(`session:${e.session.id}`, report);
       } else if (e.event === 'ftpython.gil' && isGilEventBody(e.body)) {

@@ -26,6 +26,8 @@ export interface RaceReport {
   current: RaceAccess;
   previous: RaceAccess;
   threads?: RaceThread[];
+  /** The runtime's TSAN-style rendering of this report (race/report.py format_text): shown as it is. */
+  text?: string;
 }
 
 /** Raised when a JSON value is not a race report; the message names the offending part. */
@@ -79,6 +81,7 @@ export function parseRaceReport(v: unknown): RaceReport {
     current: access(v.current, 'current'),
     previous: access(v.previous, 'previous'),
     ...(threads ? { threads } : {}),
+    ...(typeof v.text === 'string' ? { text: v.text } : {}),
   };
 }
 

@@ -17,6 +17,9 @@ test('a data race is reported as an ftpython.race event while debugging', { skip
     const line = lineOf('racy.py', 'RACE-LINE');
     assert.equal(r.current.stack[0].file, racy);
     assert.equal(r.current.stack[0].line, line);
+    // The runtime's TSAN-style text rides along; the extension shows it as it is.
+    assert.match(r.text, /^==================\nWARNING: DATA RACE\n(Read|Write) by thread T\d+ \(bumper-\d\):\n/);
+    assert.ok(r.text.includes(`\nSUMMARY: DATA RACE ${racy}:${line} in bump\n==================\n`), r.text);
     assert.match(s.events.output('stdout'), /value \d+/);
   } finally {
     await stop(s);

@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional, Sequence
 from . import hooks
 from .detector import WHOLE, Detector, RaceFound, _GlobalsToken, field_key_hash
 from .importhook import CodeCache, RaceFinder, Selector, default_cache_dir
-from .report import describe_key, frames
+from .report import describe_key, format_text, frames
 from .sites import Site
 from .suppressions import Suppressions, line_ignored
 from .syncpatch import SyncPatcher
@@ -224,6 +224,9 @@ class RaceSession:
                          "thread": self._thread_json(prev_t), "stack": prev_stack},
             "threads": threads,
         }
+        # The one TSAN-style rendering travels with the report (DAP event, --json), so nothing
+        # downstream renders it again.
+        report["text"] = format_text(report)
         self.reports.append(report)
         if self.on_report is not None:
             try:
