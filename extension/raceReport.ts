@@ -1,4 +1,4 @@
-// The race report as the runtime, the debug adapter and `ftpy race --json` write it (DESIGN.md,
+// The race report as the runtime, the debug adapter and `ftpy race --json` write it (docs/architecture.md,
 // "Race report JSON"), and a checker that turns untrusted JSON into it. Nothing here imports
 // `vscode`, so the language server and the tests can use it too.
 

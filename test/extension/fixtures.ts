@@ -1,4 +1,4 @@
-// A race report as the runtime writes it (DESIGN.md, "Race report JSON"), shared by the extension tests.
+// A race report as the runtime writes it (docs/architecture.md, "Race report JSON"), shared by the extension tests.
 
 export const sample = {
   kind: 'data-race',

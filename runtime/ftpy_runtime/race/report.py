@@ -1,4 +1,4 @@
-"""Race reports: the JSON form (DESIGN.md's schema), TSAN-style text, and SARIF 2.1.0.
+"""Race reports: the JSON form (docs/architecture.md, "Race report JSON"), TSAN-style text, and SARIF 2.1.0.
 
 The JSON dict is the one truth; text and SARIF are made from it.  A report looks like::
 

@@ -5,7 +5,7 @@ the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints t
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
 the thread's own list, which keeps it alive, so its id cannot be reused, until the
 detector has looked at it.  Nothing shared is touched and nothing GC-tracked is allocated,
-so threads never contend on the detector (see DESIGN.md, "Contention trap").
+so threads never contend on the detector (see docs/architecture.md, "The contention trap").
 
 Synchronisation goes into the same log: when the thread's vector clock changes, a SYNC
 record carries the new clock.  The first access at each site also logs a STACK record with
