@@ -20,7 +20,7 @@ import threading
 import traceback
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..objectmodel import locks
 from ..tracing.interface import Backend
@@ -259,7 +259,8 @@ class Debugger:
     def _deadlock_key(report: dict[str, Any]) -> tuple[frozenset[int], frozenset[Any]]:
         """What makes a deadlock the same one: the threads in the cycle and the locks they wait for."""
         threads = frozenset(int(t.get("id", 0)) for t in report.get("threads", []))
-        lock_ids = frozenset(lock.get("id") for lock in report.get("locks", []) if isinstance(lock, dict))
+        locks_waited: list[object] = list(report.get("locks", []))
+        lock_ids = frozenset(cast("dict[str, object]", lock).get("id") for lock in locks_waited if isinstance(lock, dict))
         return threads, lock_ids
 
     def _deadlocks(self) -> list[dict[str, Any]]:
