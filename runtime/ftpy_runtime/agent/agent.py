@@ -55,7 +55,15 @@ class Flag:
 
 
 class RequestError(Exception):
-    """A request the runtime cannot honour; the message goes to the user."""
+    """A request the runtime cannot honour; the message goes to the user.
+
+    ``after``, when given, runs once the error reply has been queued (as a request's own
+    ``after`` does once its response has).
+    """
+
+    def __init__(self, message: str, after: Callable[[], None] | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 #: Checks and completes the launch options ``initialize`` brought; ValueError says what is wrong.
@@ -145,7 +153,10 @@ class Agent:
                 raise RequestError(f"unknown request {command!r}")
             body, after = getattr(self, "_" + str(command))(args)
             reply.update(success=True, body=body)
-        except (RequestError, EvalTimeout) as exc:
+        except RequestError as exc:
+            reply.update(success=False, message=str(exc))
+            after = exc.after
+        except EvalTimeout as exc:
             reply.update(success=False, message=str(exc))
         except Exception as exc:  # user code raised, or a bad argument: report, never die
             reply.update(success=False, message=f"{type(exc).__name__}: {exc}")
@@ -200,8 +211,8 @@ class Agent:
                 self.options = check(self.options.updated(wire, _unknown_option))
             except ValueError as exc:
                 self.launch_error = str(exc)
-                self.initialized.set()
-                raise RequestError(str(exc)) from None
+                # The launcher gives up once the refusal is on its way to the adapter.
+                raise RequestError(str(exc), after=self.initialized.set) from None
             self.describe(self.options.program or self.options.module)
         else:
             # The program is already running (attach): only what can still change applies.
@@ -211,8 +222,8 @@ class Agent:
             self.options = self.options.updated({k: v for k, v in wire.items() if k == "justMyCode"})
         self.debugger.just_my_code = self.options.justMyCode
         self.debugger.world.enabled = True
-        self.initialized.set()
-        return dict(self.process_info), None
+        # The launcher goes on (and announces the process) once the response is on its way.
+        return dict(self.process_info), self.initialized.set
 
     def _setBreakpoints(self, args: dict[str, Any]) -> Result:
         path = _object(args.get("source")).get("path")
