@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The project's test command (`npm test`). It builds the bundles, makes sure a free-threaded
-// interpreter exists (provisioning one if needed), then runs:
+// The project's test command (`npm test`). It builds the bundles, type-checks (tsc, and pyright on
+// the Python runtime), lints, makes sure a free-threaded interpreter exists (provisioning one if
+// needed), then runs:
 //   1. the TypeScript tests (node's test runner over out/test/**.test.js), and
 //   2. the Python tests (unittest under the free-threaded interpreter, test/python/),
 // and closes with one line `N passed, N failed[, N skipped]` summing both.
@@ -44,6 +45,8 @@ if (prov.status !== 0) {
 }
 const python = prov.stdout.trim().split('\n').pop();
 console.log(`using ${python}`);
+// Type checking for the Python runtime (pyrightconfig.json: strict on runtime/ftpy_runtime).
+step('typecheck (python)', process.execPath, ['node_modules/pyright/index.js', '-p', 'pyrightconfig.json', '--pythonpath', python]);
 const env = { ...process.env, FTPY_TEST_PYTHON: python };
 
 function walk(dir, pred) {

@@ -9,6 +9,7 @@ so anything may import it.
 * An *internal* file is a runtime file, the frozen import machinery, or code the debugger
   compiled itself (``<ftpy-eval>``, ``<ftpy-set>``): never shown, never stopped in.
 * A *runtime thread* is one of the debugger's own threads, all named ``ftpy-…``: never parked.
+  (`thread_objects` lists every thread without taking threading's lock.)
 
 ``justMyCode`` decides whether library frames can stop; internal ones never do, whatever the
 setting.
@@ -23,6 +24,8 @@ import functools
 import os
 import sys
 import sysconfig
+import threading
+from typing import cast
 
 #: The ``ftpy_runtime`` package directory, as its modules' ``co_filename`` spell it.
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -102,3 +105,25 @@ def is_user(filename: str, just_my_code: bool) -> bool:
 def is_runtime_thread_name(name: str) -> bool:
     """Is a thread of this name one of the runtime's own?"""
     return name.startswith(RUNTIME_THREAD_PREFIX)
+
+
+def thread_objects() -> dict[int, threading.Thread]:
+    """ident -> Thread for every started thread, without taking threading's lock.
+
+    ``threading.enumerate()`` takes ``_active_limbo_lock``, and a parked thread may be holding it
+    (it is parked wherever it reached a line, ``Thread._delete`` included).  The debugger's own
+    threads must never wait on a lock a parked thread can hold, so read the registry directly:
+    copying ``threading._active`` is one dict operation, atomic on its own.
+    """
+    active: object = getattr(threading, "_active", None)
+    if not isinstance(active, dict):  # every CPython has it
+        return {t.ident: t for t in threading.enumerate() if t.ident is not None}
+    return cast("dict[int, threading.Thread]", active).copy()
+
+
+def registered_thread(ident: int) -> threading.Thread | None:
+    """The Thread object for ``ident`` if threading has registered it; no side effects, no lock."""
+    active: object = getattr(threading, "_active", None)
+    if isinstance(active, dict):
+        return cast("dict[int, threading.Thread]", active).get(ident)
+    return None

@@ -9,12 +9,15 @@ order of ``ftpy_runtime/__init__.py`` fails naming the importing file and line.
 from __future__ import annotations
 
 import ast
+import json
 import os
+import re
 import unittest
 from dataclasses import dataclass
 
 PACKAGE = "ftpy_runtime"
-PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "runtime", PACKAGE)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGE_DIR = os.path.join(ROOT, "runtime", PACKAGE)
 
 #: The layers of ``ftpy_runtime/__init__.py``, lowest first: a module may import its own layer
 #: and those before it.  The entry points at the top of the package (``__main__``, ``remote``)
@@ -204,6 +207,20 @@ class ImportGraphTest(unittest.TestCase):
             elif rank(dst) > rank(src):
                 wrong.append(f"{where} ({src} may not import the higher layer {dst})")
         self.assertEqual(wrong, [])
+
+
+class PyrightConfigTest(unittest.TestCase):
+    """pyright's "strict" takes a list of paths; a new module or layer must not miss it."""
+
+    def test_every_part_of_the_runtime_but_race_is_strict(self) -> None:
+        with open(os.path.join(ROOT, "pyrightconfig.json"), encoding="utf-8") as f:
+            text = re.sub(r"^\s*//.*$", "", f.read(), flags=re.MULTILINE)  # JSON with comments
+        config = json.loads(text)
+        self.assertEqual(config["pythonVersion"], "3.13")
+        strict = {os.path.normpath(os.path.join(ROOT, p)) for p in config["strict"]}
+        entries = {os.path.join(PACKAGE_DIR, n) for n in os.listdir(PACKAGE_DIR) if n != "__pycache__"}
+        entries = {e for e in entries if os.path.isdir(e) or e.endswith(".py")}
+        self.assertEqual(sorted(entries - strict), [os.path.join(PACKAGE_DIR, RACE)], "only race/ is left out of strict")
 
 
 if __name__ == "__main__":

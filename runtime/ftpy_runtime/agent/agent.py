@@ -15,7 +15,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from ..debugger.core import Debugger
 from ..objectmodel import ownership
@@ -55,7 +55,15 @@ class Flag:
 
 
 class RequestError(Exception):
-    """A request the runtime cannot honour; the message goes to the user."""
+    """A request the runtime cannot honour; the message goes to the user.
+
+    ``after``, when given, runs once the error reply has been queued (as a request's own
+    ``after`` does once its response has).
+    """
+
+    def __init__(self, message: str, after: Callable[[], None] | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 #: Checks and completes the launch options ``initialize`` brought; ValueError says what is wrong.
@@ -137,15 +145,18 @@ class Agent:
     def _handle(self, conn: Connection, message: dict[str, Any]) -> None:
         command = message.get("command")
         seq = message.get("seq")
-        args = message.get("arguments") or {}
+        args: object = message.get("arguments") or {}
         reply: dict[str, Any] = {"type": "response", "request_seq": seq, "command": command}
         after: Callable[[], None] | None = None
         try:
-            if command not in protocol.COMMANDS or not isinstance(args, dict):
+            if command not in protocol.COMMANDS or not _is_object(args):
                 raise RequestError(f"unknown request {command!r}")
             body, after = getattr(self, "_" + str(command))(args)
             reply.update(success=True, body=body)
-        except (RequestError, EvalTimeout) as exc:
+        except RequestError as exc:
+            reply.update(success=False, message=str(exc))
+            after = exc.after
+        except EvalTimeout as exc:
             reply.update(success=False, message=str(exc))
         except Exception as exc:  # user code raised, or a bad argument: report, never die
             reply.update(success=False, message=f"{type(exc).__name__}: {exc}")
@@ -189,8 +200,7 @@ class Agent:
     # Requests.
 
     def _initialize(self, args: dict[str, Any]) -> Result:
-        wire = args.get("options")
-        wire = dict(wire) if isinstance(wire, dict) else {}  # pyright: ignore[reportUnknownArgumentType]
+        wire = dict(_object(args.get("options")))
         if "justMyCode" in args and "justMyCode" not in wire:
             wire["justMyCode"] = args["justMyCode"]  # adapters from before RuntimeOptions
         check = self._accept_launch
@@ -201,8 +211,8 @@ class Agent:
                 self.options = check(self.options.updated(wire, _unknown_option))
             except ValueError as exc:
                 self.launch_error = str(exc)
-                self.initialized.set()
-                raise RequestError(str(exc)) from None
+                # The launcher gives up once the refusal is on its way to the adapter.
+                raise RequestError(str(exc), after=self.initialized.set) from None
             self.describe(self.options.program or self.options.module)
         else:
             # The program is already running (attach): only what can still change applies.
@@ -212,25 +222,24 @@ class Agent:
             self.options = self.options.updated({k: v for k, v in wire.items() if k == "justMyCode"})
         self.debugger.just_my_code = self.options.justMyCode
         self.debugger.world.enabled = True
-        self.initialized.set()
-        return dict(self.process_info), None
+        # The launcher goes on (and announces the process) once the response is on its way.
+        return dict(self.process_info), self.initialized.set
 
     def _setBreakpoints(self, args: dict[str, Any]) -> Result:
-        source = args.get("source") or {}
-        path = source.get("path")
+        path = _object(args.get("source")).get("path")
         if not isinstance(path, str):
             raise RequestError("setBreakpoints needs source.path")
-        specs = [b for b in args.get("breakpoints") or [] if isinstance(b, dict)]
+        specs = _objects(args.get("breakpoints"))
         bps = self.debugger.breakpoints.set_file(path, specs)
         return {"breakpoints": [bp.to_dap() for bp in bps]}, None
 
     def _setFunctionBreakpoints(self, args: dict[str, Any]) -> Result:
-        specs = [b for b in args.get("breakpoints") or [] if isinstance(b, dict)]
+        specs = _objects(args.get("breakpoints"))
         fbps = self.debugger.breakpoints.set_functions(specs)
         return {"breakpoints": [f.to_dap() for f in fbps]}, None
 
     def _setExceptionBreakpoints(self, args: dict[str, Any]) -> Result:
-        filters = [f for f in args.get("filters") or [] if isinstance(f, str)]
+        filters = [f for f in _list(args.get("filters")) if isinstance(f, str)]
         self.debugger.set_exception_filters(filters)
         return {"breakpoints": [{"verified": True} for _ in filters]}, None
 
@@ -351,6 +360,26 @@ class Agent:
             self.debugger.uninstall()
             self.configured.set()
         return {}, detach
+
+
+def _is_object(value: object) -> TypeGuard[dict[str, Any]]:
+    """Is this (decoded JSON) value a JSON object?"""
+    return isinstance(value, dict)
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A request argument that should be a JSON object: it, or {} when it is anything else."""
+    return value if _is_object(value) else {}
+
+
+def _list(value: object) -> list[object]:
+    """A request argument that should be a JSON array: it, or [] when it is anything else."""
+    return cast("list[object]", value) if isinstance(value, list) else []
+
+
+def _objects(value: object) -> list[dict[str, Any]]:
+    """The JSON objects in a request argument that should be an array of them."""
+    return [v for v in _list(value) if _is_object(v)]
 
 
 def _unknown_option(key: str) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 #: Bumped when a message changes shape incompatibly.
 PROTOCOL_VERSION = 1
@@ -86,10 +86,13 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def decode(line: bytes) -> dict[str, Any]:
     """Parse one line; raise ValueError for anything that is not a JSON object with a type."""
-    obj = json.loads(line.decode("utf-8"))
-    if not isinstance(obj, dict) or obj.get("type") not in MESSAGE_TYPES:
+    obj: object = json.loads(line.decode("utf-8"))
+    if not isinstance(obj, dict):
         raise ValueError("not a runtime protocol message")
-    return obj
+    message = cast("dict[str, Any]", obj)
+    if message.get("type") not in MESSAGE_TYPES:
+        raise ValueError("not a runtime protocol message")
+    return message
 
 
 # -- Launch options ----------------------------------------------------------------------------
@@ -158,8 +161,10 @@ def _checked(key: str, value: object, expected: str) -> object:
         return value
     if base == "boolean" and isinstance(value, bool):
         return value
-    if base == "string[]" and isinstance(value, list) and all(isinstance(v, str) for v in value):  # pyright: ignore[reportUnknownVariableType]
-        return tuple(value)  # pyright: ignore[reportUnknownArgumentType]
+    if base == "string[]" and isinstance(value, list):
+        items = cast("list[object]", value)
+        if all(isinstance(v, str) for v in items):
+            return tuple(items)
     raise ValueError(f"launch option {key!r} must be {expected.replace('|', ' or ')}, not {json.dumps(value, default=repr)}")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import _thread
 import re
-import threading
 import types
 from dataclasses import dataclass, field
 from collections.abc import Callable

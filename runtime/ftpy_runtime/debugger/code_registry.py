@@ -19,7 +19,6 @@ from __future__ import annotations
 import _thread
 import gc
 import sys
-import threading
 import types
 from collections.abc import Callable, Iterable, Iterator
 
@@ -55,26 +54,27 @@ class CodeRegistry:
 
     def install_import_hook(self) -> None:
         """Wrap ``SourceLoader.get_code`` so every module compiled from source is registered."""
+        # The private module is where every .py file becomes a code object (typeshed leaves it out).
         from importlib import _bootstrap_external  # type: ignore[attr-defined]
 
         loader_cls = _bootstrap_external.SourceLoader
         original = loader_cls.get_code
         registry = self
 
-        def get_code(loader: object, fullname: str) -> CodeType | None:
+        def get_code(loader: _bootstrap_external.SourceLoader, fullname: str) -> CodeType | None:
             code = original(loader, fullname)
             if code is not None:
                 registry.register(code)
             return code
 
         self._original_get_code = original
-        loader_cls.get_code = get_code  # type: ignore[method-assign]
+        loader_cls.get_code = get_code  # type: ignore[method-assign]  # the hook: a wrapper in its place
 
     def uninstall_import_hook(self) -> None:
         if self._original_get_code is not None:
             from importlib import _bootstrap_external  # type: ignore[attr-defined]
 
-            _bootstrap_external.SourceLoader.get_code = self._original_get_code  # type: ignore[method-assign]
+            _bootstrap_external.SourceLoader.get_code = self._original_get_code  # type: ignore[method-assign]  # put back
             self._original_get_code = None
 
     def register(self, code: CodeType) -> None:
@@ -119,7 +119,7 @@ class CodeRegistry:
                 for code in walk(obj.__code__):
                     if predicate(code):
                         found.append(code)
-        for frame in sys._current_frames().values():
+        for frame in sys._current_frames().values():  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
             f: types.FrameType | None = frame
             while f is not None:
                 if predicate(f.f_code):

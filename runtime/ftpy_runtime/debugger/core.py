@@ -20,7 +20,7 @@ import threading
 import traceback
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..objectmodel import locks
 from ..tracing.interface import Backend
@@ -30,23 +30,9 @@ from ..world.stopping import StopInfo, World
 from ..world.threads import Step, ThreadState
 from .breakpoints import Breakpoint, BreakpointTable, format_log_message
 from .code_registry import CodeRegistry
+from .stepping import step_finished, thread_ending
 
 _BORING_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit)
-
-
-#: Modules that start and end threads (and, with the runtime itself, the program) around the user's code.
-_PLUMBING = ("threading", "runpy")
-
-
-def _thread_ending(frame: types.FrameType) -> bool:
-    """Is every frame on this stack thread plumbing: threading's own or the runtime's (the
-    thread's target has returned, or the main thread's program has and it waits for the others)?"""
-    f: types.FrameType | None = frame
-    while f is not None:
-        if f.f_globals.get("__name__") not in _PLUMBING and not is_internal(f.f_code.co_filename):
-            return False
-        f = f.f_back
-    return True
 
 
 class Debugger:
@@ -117,10 +103,10 @@ class Debugger:
             world.park(world.threads.current(), frame)
             ts = self._states.get(ident)
         if ts is not None and ts.step is not None:
-            if self._step_done(ts.step, frame):
+            if step_finished(ts.step, frame, self.just_my_code):
                 reason = "entry" if ts.step.kind == "entry" else "step"
                 self.stop(ts, frame, StopInfo(reason, ts))
-            elif ident == world.exempt and _thread_ending(frame):
+            elif ident == world.exempt and thread_ending(frame):
                 self._step_ran_out(ts, frame)
             return False
         table = self.breakpoints.line_map.get(id(frame.f_code))
@@ -259,7 +245,8 @@ class Debugger:
     def _deadlock_key(report: dict[str, Any]) -> tuple[frozenset[int], frozenset[Any]]:
         """What makes a deadlock the same one: the threads in the cycle and the locks they wait for."""
         threads = frozenset(int(t.get("id", 0)) for t in report.get("threads", []))
-        lock_ids = frozenset(lock.get("id") for lock in report.get("locks", []) if isinstance(lock, dict))
+        locks_waited: list[object] = list(report.get("locks", []))
+        lock_ids = frozenset(cast("dict[str, object]", lock).get("id") for lock in locks_waited if isinstance(lock, dict))
         return threads, lock_ids
 
     def _deadlocks(self) -> list[dict[str, Any]]:
@@ -343,21 +330,6 @@ class Debugger:
         self.backend.set_exceptions("raised" in self.exception_filters)
 
     # Stepping.
-
-    def _step_done(self, step: Step, frame: types.FrameType) -> bool:
-        if not is_user(frame.f_code.co_filename, self.just_my_code):
-            return False
-        if step.kind in ("in", "entry"):
-            return True
-        target = step.frame
-        if step.kind == "over" and frame is target:
-            return True
-        f: types.FrameType | None = frame
-        while f is not None:
-            if f is target:
-                return False  # still inside the frame we are stepping over or out of
-            f = f.f_back
-        return True
 
     def _step_ran_out(self, ts: ThreadState, frame: types.FrameType) -> None:
         """A single-thread step left the thread's last frame: the thread is ending, and no user

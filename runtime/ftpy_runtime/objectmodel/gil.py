@@ -33,7 +33,7 @@ import warnings
 from collections.abc import Callable
 from importlib.machinery import ExtensionFileLoader
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["state", "watch", "events"]
 
@@ -82,7 +82,7 @@ def _skippable(filename: str) -> bool:
 
 def _user_stack(frame: FrameType | None) -> list[dict[str, Any]]:
     """Frames outside the import machinery, innermost first: [0] is the line that imported."""
-    stack = []
+    stack: list[dict[str, Any]] = []
     while frame is not None:
         code = frame.f_code
         filename = code.co_filename
@@ -140,7 +140,7 @@ def _watching_create_module(self: ExtensionFileLoader, spec: Any) -> Any:
         # Even if the import failed (a warnings filter of "error" turns
         # CPython's warning into an exception), the GIL is on now.
         if not before and _gil_enabled():
-            _report(spec.name, getattr(spec, "origin", None), "import", sys._getframe(1))
+            _report(spec.name, getattr(spec, "origin", None), "import", sys._getframe(1))  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
 
 
 def _watching_showwarnmsg(msg: Any) -> Any:
@@ -150,7 +150,7 @@ def _watching_showwarnmsg(msg: Any) -> Any:
         if issubclass(msg.category, RuntimeWarning):
             match = _MESSAGE.search(str(msg.message))
             if match:
-                _report(match.group(1), None, "warning", sys._getframe(1))
+                _report(match.group(1), None, "warning", sys._getframe(1))  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
     except Exception:
         pass
     return original(msg)
@@ -159,8 +159,9 @@ def _watching_showwarnmsg(msg: Any) -> Any:
 def _install() -> None:
     if _State.original_create_module is None:
         _State.original_create_module = ExtensionFileLoader.create_module
-        ExtensionFileLoader.create_module = _watching_create_module  # type: ignore[method-assign]
+        ExtensionFileLoader.create_module = _watching_create_module  # type: ignore[method-assign]  # the watcher's hook
     if _State.original_showwarnmsg is None and hasattr(warnings, "_showwarnmsg"):
+        # warnings' private display hook, which every warning passes through (typeshed leaves it out).
         _State.original_showwarnmsg = warnings._showwarnmsg  # type: ignore[attr-defined]
         warnings._showwarnmsg = _watching_showwarnmsg  # type: ignore[attr-defined]
 
@@ -203,12 +204,14 @@ def _modules_from_warning_registries() -> list[str]:
     """
     found: list[str] = []
     for module in list(sys.modules.values()):
-        registry = getattr(module, "__warningregistry__", None)
+        registry: object = getattr(module, "__warningregistry__", None)
         if not isinstance(registry, dict):
             continue
-        for key in list(registry):
-            if isinstance(key, tuple) and key and isinstance(key[0], str):
-                match = _MESSAGE.search(key[0])
+        keys: list[object] = list(cast("dict[object, object]", registry))
+        for key in keys:
+            first: object = cast("tuple[object, ...]", key)[0] if isinstance(key, tuple) and key else None
+            if isinstance(first, str):
+                match = _MESSAGE.search(first)
                 if match and match.group(1) not in found:
                     found.append(match.group(1))
     return found

@@ -53,7 +53,7 @@ import sysconfig
 import threading
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "HeaderLayout",
@@ -206,11 +206,11 @@ class HeaderInfo:
         """A JSON-ready dict: every field, ``raw`` as hex, plus the counts without the inspector."""
         out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
+            value: object = getattr(self, field.name)
             if isinstance(value, bytes):
                 value = value.hex()
             elif isinstance(value, tuple):
-                value = list(value)
+                value = list(cast("tuple[object, ...]", value))
             out[field.name] = value
         out["refcount_without_inspector"] = self.refcount_without_inspector
         out["local_without_inspector"] = self.local_without_inspector
@@ -244,7 +244,7 @@ class HeaderInfo:
 
 
 def _bit_names(value: int, table: tuple[tuple[int, str], ...]) -> tuple[str, ...]:
-    names = []
+    names: list[str] = []
     known = 0
     for bit, name in table:
         known |= bit
@@ -285,7 +285,8 @@ def decode(raw: bytes, version: tuple[int, int]) -> HeaderInfo:
         )
     layout = layout_for(version)
     raw = bytes(raw[:HEADER_SIZE])
-    tid, flags16, mutex, gc_bits, local, shared, type_addr = _HEADER.unpack(raw)
+    fields: tuple[int, ...] = _HEADER.unpack(raw)
+    tid, flags16, mutex, gc_bits, local, shared, type_addr = fields
     immortal = local == layout.immortal_local
     shared_count = shared >> layout.shared_shift  # Python's >> is arithmetic
     shared_flags = shared & ((1 << layout.shared_shift) - 1)
@@ -527,7 +528,7 @@ def describe(
             ),
         ]
     assert info.ob_tid is not None and info.ob_ref_local is not None
-    assert info.shared_count is not None and info.raw is not None
+    assert info.shared_count is not None and info.ob_ref_shared is not None and info.raw is not None
     rows: list[tuple[str, str]] = [("owner thread (ob_tid)", _owner_text(info.ob_tid, thread_names))]
     if info.immortal:
         rows.append(("ob_ref_local", f"0x{info.ob_ref_local:08X} (immortal marker)"))

@@ -116,7 +116,7 @@ def snapshot(thread_names: dict[int, str], top: int = 10) -> dict[str, Any]:
     for (tid, t), n in by_thread_type.items():
         per_type.setdefault(tid, Counter())[t] = n
 
-    threads = []
+    threads: list[dict[str, Any]] = []
     for tid, n in owned.most_common():
         if tid == 0:
             continue

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from typing import Literal
 
 __all__ = ["int64_words", "uint32_words"]
 
 
-def _address_space(ctype: type, fmt: str) -> memoryview:
+def _address_space(ctype: type[ctypes.c_int64] | type[ctypes.c_uint32], fmt: Literal["q", "I"]) -> memoryview:
     size = ctypes.sizeof(ctype)
     count = sys.maxsize // size
     array = (ctype * count).from_address(0)

@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..user_code import is_internal
 
@@ -24,9 +24,9 @@ def run_path(path: str, register: Callable[[types.CodeType], None],
     register(code)
     main = types.ModuleType("__main__")
     main.__file__ = path
-    main.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    main.__builtins__ = __builtins__  # type: ignore[attr-defined]  # as the interpreter sets it for __main__
     main.__spec__ = None
-    main.__loader__ = None  # type: ignore[assignment]
+    main.__loader__ = None  # type: ignore[assignment]  # as for a script run by path
     sys.modules["__main__"] = main
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     exec(code, main.__dict__)
@@ -44,7 +44,7 @@ def compile_script(path: str) -> types.CodeType:
     """
     with open(path, "rb") as f:
         source = f.read()
-    tree = compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    tree = cast(ast.Module, compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True))
     return compile(tree, path, "exec", dont_inherit=True)
 
 

@@ -100,7 +100,7 @@ class MonitoringBackend:
 
     def _make_line_callback(self) -> Any:
         on_line = self._hooks.on_line
-        getframe = sys._getframe
+        getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
         DISABLE = self._mon.DISABLE
         internal = INTERNAL_PREFIXES
 
@@ -120,7 +120,7 @@ class MonitoringBackend:
         on_line = self._hooks.on_line
         on_jump = self._hooks.on_jump
         line_at = self._line_at
-        getframe = sys._getframe
+        getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
         DISABLE = self._mon.DISABLE
         internal = INTERNAL_PREFIXES
 
@@ -158,7 +158,7 @@ class MonitoringBackend:
 
     def _make_start_callback(self) -> Any:
         on_start = self._hooks.on_start
-        getframe = sys._getframe
+        getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
 
         def start(code: types.CodeType, offset: int) -> Any:
             try:
@@ -171,7 +171,7 @@ class MonitoringBackend:
 
     def _make_raise_callback(self) -> Any:
         on_raise = self._hooks.on_raise
-        getframe = sys._getframe
+        getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
         internal = INTERNAL_PREFIXES
 
         def raised(code: types.CodeType, offset: int, exc: BaseException) -> Any:

@@ -62,7 +62,7 @@ class SettraceBackend:
             threading.settrace(None)  # type: ignore[arg-type]  # None clears it, as documented
             sys.settrace(None)
         # ... and so do the line tracers `_retrace` gave frames that were already running.
-        for frame in sys._current_frames().values():
+        for frame in sys._current_frames().values():  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
             f: types.FrameType | None = frame
             while f is not None:
                 if f.f_trace == self._local_trace:
@@ -128,7 +128,7 @@ class SettraceBackend:
 
     def _retrace(self, want: Callable[[types.FrameType], bool]) -> None:
         """Give frames that are already running a line tracer."""
-        for frame in sys._current_frames().values():
+        for frame in sys._current_frames().values():  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
             f: types.FrameType | None = frame
             while f is not None:
                 if not f.f_code.co_filename.startswith(INTERNAL_PREFIXES) and want(f) and f.f_trace is None:

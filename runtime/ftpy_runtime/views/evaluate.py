@@ -33,12 +33,14 @@ def _compile(expression: str, mode_hint: str) -> tuple[types.CodeType, bool]:
 
 def evaluate(handles: Handles, frame: types.FrameType | None, expression: str, context: str) -> dict[str, Any]:
     code, is_expr = _compile(expression, context)
+    globs: dict[str, Any]
+    locs: dict[str, Any]
     if frame is not None:
         globs, locs = frame.f_globals, frame.f_locals
     else:
         import __main__
 
-        globs = locs = vars(__main__)
+        globs = locs = __main__.__dict__
     if is_expr:
         value = eval(code, globs, locs)
     else:
@@ -71,6 +73,7 @@ def completions(frame: types.FrameType | None, text: str, column: int) -> dict[s
     token = m.group(0) if m else ""
     globs = frame.f_globals if frame is not None else {}
     locs = dict(frame.f_locals) if frame is not None else {}
+    names: list[str]
     if "." in token:
         base, _, partial = token.rpartition(".")
         try:
@@ -80,9 +83,9 @@ def completions(frame: types.FrameType | None, text: str, column: int) -> dict[s
             names = []
     else:
         partial = token
-        names = list(locs) + list(globs) + dir(builtins) + keyword.kwlist
+        names = [*locs, *globs, *dir(builtins), *keyword.kwlist]
     seen: set[str] = set()
-    targets = []
+    targets: list[dict[str, Any]] = []
     for name in sorted(names):
         if name.startswith(partial) and name not in seen and (partial.startswith("_") or not name.startswith("__")):
             seen.add(name)

@@ -48,7 +48,7 @@ class LocksView:
 class Rows:
     """Precomputed (name, value, children) rows: the inside of a view, already read."""
 
-    rows: list[tuple[str, str, "Rows | None"]] = field(default_factory=list)
+    rows: list[tuple[str, str, Rows | None]] = field(default_factory=lambda: [])
 
 
 VIEW_TYPES = (ObjectHeader, OwnershipView, LocksView, Rows)
@@ -157,7 +157,7 @@ def locks_report(names: dict[int, str]) -> dict[str, Any]:
 
 
 def _lock_label(lock: dict[str, Any]) -> str:
-    created = lock.get("created") or {}
+    created: dict[str, Any] = lock.get("created") or {}
     return f"{lock['type']} {lock['id']} ({os.path.basename(str(created.get('file', '?')))}:{created.get('line', 0)})"
 
 

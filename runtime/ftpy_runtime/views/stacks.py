@@ -27,7 +27,7 @@ def thread_label(world: World, ts: ThreadState, frame: types.FrameType | None) -
 
 
 def threads(world: World) -> dict[str, Any]:
-    out = []
+    out: list[dict[str, Any]] = []
     for ts, frame in world.threads.live():
         out.append({"id": ts.id, "name": thread_label(world, ts, frame)})
     return {"threads": out}
@@ -39,7 +39,7 @@ def frames_of(world: World, ts: ThreadState) -> list[tuple[types.FrameType, int]
         return list(ts.stack_override)
     top = ts.frame
     if top is None or not ts.parked:
-        top = sys._current_frames().get(ts.ident)
+        top = sys._current_frames().get(ts.ident)  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
     out: list[tuple[types.FrameType, int]] = []
     f = top
     while f is not None:
@@ -53,7 +53,7 @@ def stack_trace(world: World, handles: Handles, ts: ThreadState, start: int, lev
                 just_my_code: bool) -> dict[str, Any]:
     frames = frames_of(world, ts)
     chosen = frames[start:] if levels <= 0 else frames[start:start + levels]
-    out = []
+    out: list[dict[str, Any]] = []
     for frame, line in chosen:
         code = frame.f_code
         filename = code.co_filename

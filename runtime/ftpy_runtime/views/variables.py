@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import _thread
 import reprlib
-import threading
 import types
+from collections.abc import Sized
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 #: Containers longer than this are paged: the client asks for slices of indexed children.
 PAGE = 100
@@ -22,6 +22,8 @@ PAGE = 100
 MAX_VALUE = 1000
 
 _NO_CHILDREN = (int, float, complex, bool, str, bytes, bytearray, type(None), type(Ellipsis), range)
+#: The containers whose items are paged children (the client asks for slices of them).
+_CONTAINERS = (list, tuple, dict, set, frozenset)
 
 
 @dataclass
@@ -114,11 +116,19 @@ def safe_repr(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
 
 
-def has_children(value: Any) -> bool:
+def _length(value: object) -> int | None:
+    """``len(value)`` for the containers whose items are paged, else None."""
+    if isinstance(value, _CONTAINERS):
+        return len(cast(Sized, value))
+    return None
+
+
+def has_children(value: object) -> bool:
     if isinstance(value, _NO_CHILDREN):
         return False
-    if isinstance(value, (list, tuple, dict, set, frozenset)):
-        return len(value) > 0
+    n = _length(value)
+    if n is not None:
+        return n > 0
     return True
 
 
@@ -136,8 +146,9 @@ def describe(handles: Handles, name: str, value: Any, evaluate_name: str | None)
     # they show their immortality), so every value gets children.
     var["variablesReference"] = handles.add(Value(value, evaluate_name))
     if has_children(value):
-        if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > PAGE:
-            var["indexedVariables"] = len(value)
+        n = _length(value)
+        if n is not None and n > PAGE:
+            var["indexedVariables"] = n
     return var
 
 
@@ -160,29 +171,30 @@ def children(handles: Handles, item: Any, filter_: str | None, start: int, count
     header = [header_child(handles, item)] if filter_ == "named" or (filter_ is None and start == 0) else []
     if not has_children(value):
         return header
-    indexed = isinstance(value, (list, tuple, dict, set, frozenset))
-    if indexed:
+    n = _length(value)
+    if n is not None:
         if filter_ == "named":
-            return header + ([describe(handles, "len()", len(value), None)] if len(value) > PAGE else [])
-        end = len(value) if count <= 0 else start + count
-        if count <= 0 and filter_ is None and len(value) > PAGE:
+            return header + ([describe(handles, "len()", n, None)] if n > PAGE else [])
+        end = n if count <= 0 else start + count
+        if count <= 0 and filter_ is None and n > PAGE:
             end = start + PAGE
-        out = []
+        out: list[dict[str, Any]] = []
         if isinstance(value, dict):
-            for i, (k, v) in enumerate(value.items()):
+            for i, (k, v) in enumerate(cast("dict[object, object]", value).items()):
                 if i >= end:
                     break
                 if i >= start:
                     out.append(describe(handles, safe_repr(k), v, _item_name(en, f"[{safe_repr(k)}]")))
         elif isinstance(value, (set, frozenset)):
-            for i, v in enumerate(value):
+            for i, v in enumerate(cast("set[object] | frozenset[object]", value)):
                 if i >= end:
                     break
                 if i >= start:
                     out.append(describe(handles, str(i), v, None))
         else:
-            for i in range(start, min(end, len(value))):
-                out.append(describe(handles, str(i), value[i], _item_name(en, f"[{i}]")))
+            seq = cast("list[object] | tuple[object, ...]", value)
+            for i in range(start, min(end, len(seq))):
+                out.append(describe(handles, str(i), seq[i], _item_name(en, f"[{i}]")))
         return header + out if filter_ is None else out
     if filter_ == "indexed":
         return []
@@ -202,9 +214,9 @@ def header_child(handles: Handles, item: Value) -> dict[str, Any]:
 def attributes(value: Any) -> list[tuple[str, Any]]:
     """An object's data attributes: its ``__dict__`` and ``__slots__``, else its public non-callables."""
     out: dict[str, Any] = {}
-    d = getattr(value, "__dict__", None)
+    d: object = getattr(value, "__dict__", None)
     if isinstance(d, (dict, types.MappingProxyType)):
-        for k, v in d.items():
+        for k, v in cast("dict[object, object]", d).items():
             if isinstance(k, str):
                 out[k] = v
     for cls in type(value).__mro__:
@@ -241,17 +253,18 @@ def assign(item: Any, name: str, new_value: Any) -> None:
         return
     if not isinstance(item, Value):
         raise KeyError("unknown variables reference")
-    target = item.value
+    target: object = item.value
     if isinstance(target, list):
-        target[int(name)] = new_value
+        cast("list[object]", target)[int(name)] = new_value
     elif isinstance(target, dict):
-        for k in target:
+        mapping = cast("dict[object, object]", target)
+        for k in mapping:
             if safe_repr(k) == name:
-                target[k] = new_value
+                mapping[k] = new_value
                 return
         raise KeyError(f"no key {name} in the dict")
     elif isinstance(target, (tuple, set, frozenset)):
-        raise TypeError(f"a {type(target).__name__} cannot be changed in place")
+        raise TypeError(f"a {type(item.value).__name__} cannot be changed in place")
     else:
         setattr(target, name, new_value)
 
@@ -260,11 +273,11 @@ def lookup(item: Any, name: str) -> Any:
     """The current value of child ``name`` (after an assignment)."""
     if isinstance(item, Scope):
         return (item.frame.f_locals if item.kind == "locals" else item.frame.f_globals)[name]
-    target = item.value
+    target: object = item.value
     if isinstance(target, list):
-        return target[int(name)]
+        return cast("list[object]", target)[int(name)]
     if isinstance(target, dict):
-        for k, v in target.items():
+        for k, v in cast("dict[object, object]", target).items():
             if safe_repr(k) == name:
                 return v
-    return getattr(target, name)
+    return getattr(item.value, name)

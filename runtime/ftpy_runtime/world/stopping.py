@@ -34,8 +34,8 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..user_code import is_internal
-from .threads import Step, ThreadRegistry, ThreadState, thread_objects
+from ..user_code import is_internal, thread_objects
+from .threads import Step, ThreadRegistry, ThreadState
 
 #: How long ``sys._current_frames()`` must show a thread's frame unchanged before we call it "in
 #: native code", in samples, and the pause between samples.
@@ -76,7 +76,7 @@ class StopInfo:
     thread: ThreadState | None
     description: str | None = None
     text: str | None = None
-    hit_ids: list[int] = field(default_factory=list)
+    hit_ids: list[int] = field(default_factory=lambda: [])
 
 
 class World:
@@ -153,7 +153,7 @@ class World:
         while True:
             try:
                 item = inbox.get()
-                if item is RESUME:
+                if item is None:  # RESUME
                     break
                 item.run(ts)
                 ts.busy = False
@@ -234,7 +234,7 @@ class World:
                 if self.generation != gen:
                     return
                 parked = set(self.parked)
-            frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # other threads' frames
+            frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
             threads = thread_objects()
             pending = 0
             for ident, frame in frames.items():

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..user_code import is_runtime_thread_name
+from ..user_code import is_runtime_thread_name, registered_thread, thread_objects
 
 
 class ParkedWork(Protocol):
@@ -60,28 +60,6 @@ class ThreadState:
     @property
     def name(self) -> str:
         return self.thread.name if self.thread is not None else f"Thread-{self.ident}"
-
-
-def thread_objects() -> dict[int, threading.Thread]:
-    """ident -> Thread for every started thread, without taking threading's lock.
-
-    ``threading.enumerate()`` takes ``_active_limbo_lock``, and a parked thread may be holding it
-    (it is parked wherever it reached a line, ``Thread._delete`` included).  The debugger's own
-    threads must never wait on a lock a parked thread can hold, so read the registry directly.
-    """
-    active: object = getattr(threading, "_active", None)
-    if not isinstance(active, dict):
-        return {t.ident: t for t in threading.enumerate() if t.ident is not None}
-    return dict(active.copy())  # pyright: ignore[reportUnknownArgumentType]  # threading's private dict
-
-
-def registered_thread(ident: int) -> threading.Thread | None:
-    """The Thread object for ``ident`` if threading has registered it; no side effects, no lock."""
-    active: object = getattr(threading, "_active", None)
-    if isinstance(active, dict):
-        found: object = active.get(ident)  # pyright: ignore[reportUnknownMemberType]  # threading's private dict
-        return found if isinstance(found, threading.Thread) else None
-    return None
 
 
 class ThreadRegistry:
@@ -154,7 +132,7 @@ class ThreadRegistry:
 
         Threads that have gone are forgotten here (their ids are never reused).
         """
-        frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # the only way to see other threads' frames
+        frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
         by_ident = thread_objects()
         result: list[tuple[ThreadState, types.FrameType | None]] = []
         for ident in set(frames) | set(by_ident):

@@ -22,14 +22,14 @@ def render(deadlock: dict[str, Any]) -> str:
     cycle = " => ".join(f"{names[m['id']]} ({m['id']})" for m in locks)
     lines.append(f"  Cycle in lock order graph: {cycle} => {names[locks[0]['id']]}")
     lines.append("")
-    by_lock_owner = {}
+    by_lock_owner: dict[str, dict[str, Any]] = {}
     for i, t in enumerate(threads):
         # Thread i waits for locks[i], held by the next thread in the cycle.
         by_lock_owner[locks[i]["id"]] = threads[(i + 1) % len(threads)]
     for t in threads:
         want = t["waiting_for"]
         holder = by_lock_owner[want["id"]]
-        held = ", ".join(names.get(m["id"], m["id"]) for m in t["holding"]) or "nothing tracked"
+        held = ", ".join(str(names.get(m["id"], m["id"])) for m in t["holding"]) or "nothing tracked"
         lines.append(
             f"  Thread {tnames[t['id']]} '{t['name']}' (ident {t['id']}) holds {held} "
             f"and waits for {names[want['id']]}, held by {tnames[holder['id']]} '{holder['name']}':"

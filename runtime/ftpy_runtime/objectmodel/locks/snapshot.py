@@ -13,26 +13,29 @@ import os
 import sys
 import threading
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
-from ...user_code import is_runtime_file
-from .tracked import THIS_FILE, WAIT_CODES, TrackedLock, TrackedRLock, installed
+from ...user_code import is_runtime_file, thread_objects
+from .tracked import THIS_FILE, WAIT_CODES, TrackedLock, TrackedRLock, installed, lock_state
 
 _CONDITION_WAIT_CODES = {threading.Condition.wait.__code__, threading.Condition.wait_for.__code__}
 
 
-def _is_ours(lock: Any) -> bool:
+Tracked = TrackedLock | TrackedRLock
+
+
+def _is_ours(lock: Tracked) -> bool:
     """Was `lock` made by the debugger's runtime rather than the program?"""
-    return is_runtime_file(lock._file)
+    return is_runtime_file(lock_state(lock).file)
 
 
-def _lock_info(lock: Any) -> dict[str, Any]:
-    kind = "RLock" if isinstance(lock, TrackedRLock) else "Lock"
+def _lock_info(lock: Tracked) -> dict[str, Any]:
+    state = lock_state(lock)
     return {
         "id": f"{id(lock):#x}",
-        "type": kind,
-        "locked": bool(lock._owner) if kind == "RLock" else lock._lock.locked(),
-        "created": {"file": lock._file, "line": lock._line},
+        "type": state.kind,
+        "locked": state.locked,
+        "created": {"file": state.file, "line": state.line},
     }
 
 
@@ -44,7 +47,7 @@ def _thread_ref(ident: int | None, names: dict[int, str]) -> dict[str, Any] | No
 
 def frame_stack(frame: FrameType | None) -> list[dict[str, Any]]:
     """Frames innermost first, leaving out the tracked-lock wrappers' own (``tracked.py``)."""
-    out = []
+    out: list[dict[str, Any]] = []
     while frame is not None:
         code = frame.f_code
         if os.path.normcase(os.path.abspath(code.co_filename)) != THIS_FILE:
@@ -75,17 +78,9 @@ def _waiting_for(frame: FrameType | None) -> tuple[str, Any]:
 
 
 def _thread_names() -> dict[int, str]:
-    """ident -> name for every thread threading knows, without taking its lock.
-
-    ``threading.enumerate()`` takes ``_active_limbo_lock``; while a debugger
-    has stopped the world, a parked thread may hold it, and the snapshot
-    would wait forever.  Copying ``threading._active`` is one dict
-    operation, atomic on its own.
-    """
-    active = getattr(threading, "_active", None)
-    if not isinstance(active, dict):  # pragma: no cover - every CPython has it
-        return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
-    return {ident: t.name for ident, t in dict(active).items()}
+    """ident -> name for every thread threading knows, without taking its lock (while a
+    debugger has stopped the world, a parked thread may hold it; see `thread_objects`)."""
+    return {ident: t.name for ident, t in thread_objects().items()}
 
 
 def anyone_waiting(frames: dict[int, FrameType]) -> bool:
@@ -120,28 +115,24 @@ def snapshot(
     Lock whose acquirer hasn't been recorded yet (a moment's race).
     """
     if frames is None:
-        frames = sys._current_frames()
+        frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
     if thread_names is None:
         thread_names = _thread_names()
-    tracked = (TrackedLock, TrackedRLock)
-    # The debugger's own locks (made in this package) are not the program's business.
-    locks = [o for o in gc.get_objects() if type(o) in tracked and not _is_ours(o)]
+    # The debugger's own locks (made in the runtime) are not the program's business.
+    # (``type(o) in`` rather than isinstance: TrackedLock's isinstance is true of plain locks
+    # too, and a Python-level check per heap object would slow the scan down.)
+    tracked: tuple[type, ...] = (TrackedLock, TrackedRLock)
+    candidates = cast(list[Tracked], [o for o in gc.get_objects() if type(o) in tracked])
+    locks = [lock for lock in candidates if not _is_ours(lock)]
 
-    held = []
+    held: list[dict[str, Any]] = []
     for lock in locks:
-        if isinstance(lock, TrackedRLock):
-            owner = lock._owner
-            if not owner:
-                continue
-            count = lock._count
-        else:
-            if not lock._lock.locked():
-                continue
-            owner = lock._owner
-            count = 1
-        held.append({"lock": _lock_info(lock), "owner": _thread_ref(owner, thread_names), "count": count})
+        state = lock_state(lock)
+        if not state.locked:
+            continue
+        held.append({"lock": _lock_info(lock), "owner": _thread_ref(state.owner, thread_names), "count": state.times})
 
-    waiting = []
+    waiting: list[dict[str, Any]] = []
     for ident, frame in frames.items():
         kind, target = _waiting_for(frame)
         if not kind or target is None or (kind == "lock" and _is_ours(target)):
@@ -153,7 +144,7 @@ def snapshot(
         }
         if kind == "lock":
             entry["lock"] = _lock_info(target)
-            entry["owner"] = _thread_ref(target._owner, thread_names)
+            entry["owner"] = _thread_ref(lock_state(target).owner, thread_names)
         else:
             entry["condition"] = f"{id(target):#x}"
         waiting.append(entry)

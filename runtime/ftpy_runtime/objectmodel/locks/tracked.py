@@ -34,14 +34,21 @@ a lock it holds itself.  Threads blocked in ``Condition.wait`` (and so in
 waiting on that condition, which is never part of a deadlock cycle.
 """
 
+# The wrappers keep their bookkeeping in underscore slots (``_owner``, ``_count``, ``_file``,
+# ``_line``) so that a program sees only a lock's own attribute names on them; the functions of
+# this module share those slots with the classes by design, and `lock_state` is how the rest of
+# the package reads them.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import _thread
 import os
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 _RawLockType = _thread.LockType
 _raw_allocate_lock = _thread.allocate_lock
@@ -49,9 +56,12 @@ _RawRLock = _thread.RLock
 _get_ident = _thread.get_ident
 _rlock_acquire = _RawRLock.acquire
 _rlock_release = _RawRLock.release
-_rlock_release_save = _RawRLock._release_save  # pyright: ignore[reportAttributeAccessIssue]  # CPython's private RLock API, which Condition uses
-_rlock_acquire_restore = _RawRLock._acquire_restore  # pyright: ignore[reportAttributeAccessIssue]
-_rlock_at_fork_reinit = _RawRLock._at_fork_reinit  # pyright: ignore[reportAttributeAccessIssue]
+# The C RLock's methods for threading.Condition, which typeshed does not declare.
+_rlock_release_save: Callable[[Any], Any] = getattr(_RawRLock, "_release_save")
+_rlock_acquire_restore: Callable[[Any, Any], None] = getattr(_RawRLock, "_acquire_restore")
+_rlock_at_fork_reinit: Callable[[Any], None] = getattr(_RawRLock, "_at_fork_reinit")
+_rlock_is_owned: Callable[[Any], bool] = getattr(_RawRLock, "_is_owned")
+_lock_at_fork_reinit: Callable[[Any], None] = getattr(_RawLockType, "_at_fork_reinit")
 
 #: co_filename of this module: its frames (the wrappers, the wait functions) are never where
 #: the user made or waits for a lock.
@@ -67,7 +77,7 @@ _SKIPPED_BY_CREATION_SITE = frozenset(
 def _creation_site() -> tuple[str, int]:
     """The first frame outside this module and threading.py: where the lock was made."""
     try:
-        f: FrameType | None = sys._getframe(2)
+        f: FrameType | None = sys._getframe(2)  # the lock's creator, two frames up
     except ValueError:  # made from C with no Python caller
         return "<unknown>", 0
     while f is not None:
@@ -146,7 +156,7 @@ class TrackedLock(metaclass=_LockMeta):
         return self._lock.locked()
 
     def _at_fork_reinit(self) -> None:
-        self._lock._at_fork_reinit()
+        _lock_at_fork_reinit(self._lock)
         self._owner = 0
 
     __enter__ = acquire
@@ -163,7 +173,7 @@ class TrackedLock(metaclass=_LockMeta):
         return f"<{state} _thread.lock object owner={self._owner} at {id(self):#x}>"
 
 
-class TrackedRLock(_RawRLock):
+class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks it final; CPython allows subclasses, and isinstance(x, RLock) must hold
     """A ``threading.RLock`` that remembers its owner and recursion count.
 
     A subclass of the C ``_thread.RLock`` (so ``isinstance`` checks hold);
@@ -207,7 +217,7 @@ class TrackedRLock(_RawRLock):
         return self._owner != 0
 
     def _release_save(self) -> Any:
-        if not self._is_owned():
+        if not _rlock_is_owned(self):
             raise RuntimeError("cannot release un-acquired lock")
         self._owner = 0
         self._count = 0
@@ -285,6 +295,29 @@ def uninstall() -> None:
     for module, name, value in reversed(saved):
         setattr(module, name, value)
     _Installed.saved = None
+
+
+class LockState(NamedTuple):
+    """One tracked lock's bookkeeping, read at once."""
+
+    kind: str  # "Lock" or "RLock"
+    #: ``threading.get_ident()`` of the holder; 0 when free (or, for a Lock, not recorded yet).
+    owner: int
+    #: How many times the holder has it (an RLock's recursion); 1 for a held Lock, 0 when free.
+    times: int
+    locked: bool
+    #: Where the program made it.
+    file: str
+    line: int
+
+
+def lock_state(lock: TrackedLock | TrackedRLock) -> LockState:
+    """What a tracked lock knows about itself (for the snapshot)."""
+    if isinstance(lock, TrackedRLock):
+        owner = lock._owner
+        return LockState("RLock", owner, lock._count if owner else 0, bool(owner), lock._file, lock._line)
+    locked = lock._lock.locked()
+    return LockState("Lock", lock._owner, 1 if locked else 0, locked, lock._file, lock._line)
 
 
 #: The code of the functions a thread blocks in while it waits for a tracked lock: a frame

@@ -38,7 +38,7 @@ def find_deadlocks(
     """
     if snap is None:
         snap = snapshot(frames, thread_names)
-    holder_frames = frames if frames is not None else sys._current_frames()
+    holder_frames = frames if frames is not None else sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
 
     waits: dict[int, dict[str, Any]] = {}
     for w in snap["waiting"]:
@@ -49,7 +49,7 @@ def find_deadlocks(
         if h["owner"]:
             holding.setdefault(h["owner"]["id"], []).append(h["lock"])
 
-    deadlocks = []
+    deadlocks: list[dict[str, Any]] = []
     seen: set[int] = set()
     for start in waits:
         if start in seen:
@@ -63,7 +63,7 @@ def find_deadlocks(
             node = waits[node]["owner"]["id"]
         if node is not None and node in on_path:
             cycle = path[on_path[node] :]
-            threads = []
+            threads: list[dict[str, Any]] = []
             for ident in cycle:
                 w = waits[ident]
                 stack = w["stack"]
@@ -78,7 +78,7 @@ def find_deadlocks(
                         "stack": stack,
                     }
                 )
-            report = {
+            report: dict[str, Any] = {
                 "kind": "double-lock" if len(cycle) == 1 else "lock-order-inversion",
                 "threads": threads,
                 "locks": [t["waiting_for"] for t in threads],
@@ -89,13 +89,11 @@ def find_deadlocks(
     return deadlocks
 
 
-
-
 def current_deadlocks(thread_names: dict[int, str]) -> list[dict[str, Any]]:
     """Deadlocks among tracked locks right now; cheap (no heap scan) when no thread waits for one."""
     if not installed():
         return []
-    frames = sys._current_frames()
+    frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
     if not anyone_waiting(frames):
         return []
     return find_deadlocks(frames, thread_names)
