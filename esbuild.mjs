@@ -23,12 +23,19 @@ function testEntries(dir) {
   return out;
 }
 
+// Webview pages (webview/views/*.ts and *.css): bundled for the browser, one file per view, to
+// dist/webview/ (the only folder a webview may load from).
+const webviewEntries = readdirSync('webview/views')
+  .filter((n) => /\.(ts|css)$/.test(n))
+  .map((n) => join('webview', 'views', n));
+
 const builds = [
   { ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { debugAdapter: 'debug-adapter/debugAdapter.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { languageServer: 'extension/languageServer/server.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'cli/ftpy.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: webviewEntries, outdir: 'dist/webview' },
   // Tests: one bundle per file, dependencies left to node_modules.
   { ...common, entryPoints: testEntries('test'), outdir: 'out/test', outbase: 'test', packages: 'external' },
 ];

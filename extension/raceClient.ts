@@ -1,16 +1,25 @@
 // Starts the race language server (dist/languageServer.js, over IPC) and gives the rest of the
-// extension typed ways to feed it.
+// extension typed ways to feed it and ask it. The server finds and watches the workspace's
+// `*.race.json` files itself (as it does for any LSP client); this client adds the live reports
+// of debug sessions and the client-side commands behind "Go to the other access" and "Show race".
 
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import type { RaceReport } from './raceReport';
-import { ClearNotification, GilNotification, type GilParams, RaceFilesNotification, RaceNotification } from './languageServer/protocol';
-
-export const RACE_FILE_GLOB = '**/*.race.json';
+import {
+  ClearNotification,
+  GilNotification,
+  type GilParams,
+  type InitializationOptions,
+  OpenLocationCommand,
+  RaceNotification,
+  RacesAtRequest,
+  type RacesAtParams,
+  ShowRaceCommand,
+} from './languageServer/protocol';
 
 export class RaceDiagnosticsClient implements vscode.Disposable {
   private readonly client: LanguageClient;
-  private readonly watcher: vscode.FileSystemWatcher;
 
   constructor(context: vscode.ExtensionContext) {
     const module = context.asAbsolutePath('dist/languageServer.js');
@@ -18,10 +27,10 @@ export class RaceDiagnosticsClient implements vscode.Disposable {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
-    this.watcher = vscode.workspace.createFileSystemWatcher(RACE_FILE_GLOB);
+    const initializationOptions: InitializationOptions = { clientCommands: [OpenLocationCommand, ShowRaceCommand] };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
-      synchronize: { fileEvents: this.watcher },
+      initializationOptions,
       outputChannelName: 'Free-Threaded Python Diagnostics',
     };
     this.client = new LanguageClient('ftpyRaces', 'Free-Threaded Python Races', serverOptions, clientOptions);
@@ -29,8 +38,6 @@ export class RaceDiagnosticsClient implements vscode.Disposable {
 
   async start(): Promise<void> {
     await this.client.start();
-    const files = await vscode.workspace.findFiles(RACE_FILE_GLOB, '**/node_modules/**', 200);
-    if (files.length) await this.client.sendNotification(RaceFilesNotification, { uris: files.map((u) => u.toString()) });
   }
 
   race(source: string, report: RaceReport): void {
@@ -45,8 +52,14 @@ export class RaceDiagnosticsClient implements vscode.Disposable {
     void this.client.sendNotification(ClearNotification);
   }
 
+  /** The reports whose current (first) or previous access is at a zero-based line of a document. */
+  async racesAt(uri: vscode.Uri, line: number): Promise<RaceReport[]> {
+    if (!this.client.isRunning()) return [];
+    const params: RacesAtParams = { uri: uri.toString(), line };
+    return this.client.sendRequest<RaceReport[]>(RacesAtRequest, params);
+  }
+
   dispose(): void {
-    this.watcher.dispose();
     void this.client.stop();
   }
 }

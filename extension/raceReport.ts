@@ -22,7 +22,7 @@ export interface RaceAccess {
 
 export interface RaceReport {
   kind: string; // "data-race"
-  location: { object: string; field?: string; address?: string };
+  location: { object: string; field?: string; address?: string; description?: string }; // description: "attribute 'value' of Counter object"
   current: RaceAccess;
   previous: RaceAccess;
   threads?: RaceThread[];
@@ -77,6 +77,7 @@ export function parseRaceReport(v: unknown): RaceReport {
       object: typeof loc.object === 'string' ? loc.object : '<object>',
       ...(typeof loc.field === 'string' ? { field: loc.field } : {}),
       ...(typeof loc.address === 'string' ? { address: loc.address } : {}),
+      ...(typeof loc.description === 'string' ? { description: loc.description } : {}),
     },
     current: access(v.current, 'current'),
     previous: access(v.previous, 'previous'),

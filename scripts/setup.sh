@@ -7,6 +7,8 @@
 #   - code-server (VS Code in the browser) on its own Node 24, and Debian's chromium, for the
 #     demo's UI and the end-to-end tests (scripts/install-code-server.sh, cached in
 #     ~/.cache/ftpy/tools). FTPY_SKIP_CODE_SERVER=1 skips this part.
+#   - Neovim (Debian's), for the test of the race language server in an editor other than VS
+#     Code (test/extension/neovim.test.ts). FTPY_SKIP_NEOVIM=1 skips it.
 # Called by scripts/demo.sh and scripts/test.sh; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +36,18 @@ node dist/cli.js provision
 if [ "${FTPY_SKIP_CODE_SERVER:-0}" != 1 ]; then
   echo "== code-server and chromium"
   bash scripts/install-code-server.sh
+fi
+
+if [ "${FTPY_SKIP_NEOVIM:-0}" != 1 ] && ! command -v nvim >/dev/null 2>&1; then
+  echo "== Neovim (for the language server's editor test)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if command -v apt-get >/dev/null 2>&1 && { [ -z "$SUDO" ] || command -v sudo >/dev/null 2>&1; }; then
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get install -y --no-install-recommends neovim \
+      || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends neovim; } \
+      || echo "setup: could not apt-get install neovim; test/extension/neovim.test.ts will fail under scripts/test.sh (FTPY_SKIP_NEOVIM=1 skips this step)." >&2
+  else
+    echo "setup: Neovim is not installed and apt-get (as root or with sudo) is not available to install it; install nvim >= 0.7 for test/extension/neovim.test.ts." >&2
+  fi
 fi

@@ -29,6 +29,8 @@ function step(title, cmd, args, opts = {}) {
 
 step('build', process.execPath, ['esbuild.mjs']);
 step('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+// The webview pages run in a browser: their own project (DOM, no Node or vscode types).
+step('typecheck webviews', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.webview.json', '--noEmit']);
 // Lint and formatting (Biome, biome.json): a diff in formatting is a failure; `npx biome check --write .` fixes it.
 step('lint and format', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--error-on-warnings', '.']);
 

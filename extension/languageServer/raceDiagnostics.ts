@@ -1,17 +1,32 @@
 // Turns race reports and GIL notes into LSP diagnostics, grouped by file. Pure: the caller
-// supplies the text of a line (to narrow the range to the code on it) and gets plain objects.
+// supplies the text of a line (to narrow the range to the code on it) and says what its client
+// can show, and gets plain objects.
 
 import { type Diagnostic, type DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type RaceReport, locationLabel, raceKey, threadLabel } from '../raceReport';
 import { GIL_SOURCE, type GilParams, RACE_SOURCE, sentence } from './protocol';
 
-/** What a race diagnostic carries for its code actions. */
+/** What a race diagnostic carries for its code actions, when the client keeps `data`. */
 export interface RaceDiagnosticData {
   kind: 'race';
-  otherUri: string;
-  otherLine: number; // zero-based
+  key: string; // raceKey() of its report
 }
+
+/** A published diagnostic and the race report it came from (none for GIL notes). */
+export interface PublishedDiagnostic {
+  diagnostic: Diagnostic;
+  report?: RaceReport;
+}
+
+/** What the client can show (clientFeatures.ts); without related information the message carries the locations. */
+export interface DiagnosticOptions {
+  relatedInformation: boolean;
+  data: boolean;
+}
+
+/** LSP positions are `uinteger`s: "to the end of the line" is the largest one (clients clamp it). */
+const LINE_END = 2 ** 31 - 1;
 
 export type LineText = (uri: string, line: number) => string | undefined;
 
@@ -19,16 +34,33 @@ export function fileUri(path: string): string {
   return path.startsWith('file:') ? path : pathToFileURL(path).toString();
 }
 
+/**
+ * One spelling of a `file:` URI: clients encode some characters differently (Neovim leaves `@`
+ * or `+` alone where Node escapes them), and the server compares URIs it made with theirs.
+ */
+export function normalUri(uri: string): string {
+  if (!uri.startsWith('file:')) return uri;
+  try {
+    return pathToFileURL(fileURLToPath(uri)).toString();
+  } catch {
+    return uri;
+  }
+}
+
 /** The range of the code on a (zero-based) line, without its indentation. */
 export function lineRange(text: string | undefined, line: number): Range {
   const l = Math.max(0, line);
-  if (text === undefined) return Range.create(l, 0, l, Number.MAX_SAFE_INTEGER);
+  if (text === undefined) return Range.create(l, 0, l, LINE_END);
   const start = text.length - text.trimStart().length;
   const end = text.trimEnd().length;
   return Range.create(l, start < end ? start : 0, l, end > 0 ? end : text.length);
 }
 
-function raceDiagnostic(report: RaceReport, lineText: LineText): { uri: string; diagnostic: Diagnostic } {
+function raceDiagnostic(
+  report: RaceReport,
+  lineText: LineText,
+  options: DiagnosticOptions,
+): { uri: string; published: PublishedDiagnostic } {
   const cur = report.current.stack[0];
   const prev = report.previous.stack[0];
   const uri = fileUri(cur.file);
@@ -49,36 +81,47 @@ function raceDiagnostic(report: RaceReport, lineText: LineText): { uri: string; 
       message: `Thread ${threadLabel(t)} created here`,
     });
   }
-  const data: RaceDiagnosticData = { kind: 'race', otherUri, otherLine: prev.line - 1 };
-  return {
-    uri,
-    diagnostic: {
-      range: lineRange(lineText(uri, cur.line - 1), cur.line - 1),
-      severity: DiagnosticSeverity.Warning,
-      source: RACE_SOURCE,
-      code: 'data-race',
-      message:
-        `Data race on ${what}: ${report.current.access} by thread ${threadLabel(report.current.thread)} ` +
-        `conflicts with a previous ${report.previous.access} by thread ${threadLabel(report.previous.thread)} ` +
-        `(${prev.function} at line ${prev.line}) with no synchronisation between them.`,
-      relatedInformation: related,
-      data,
-    },
+  const message =
+    `Data race on ${what}: ${report.current.access} by thread ${threadLabel(report.current.thread)} ` +
+    `conflicts with a previous ${report.previous.access} by thread ${threadLabel(report.previous.thread)} ` +
+    `(${prev.function} at line ${prev.line}) with no synchronisation between them.`;
+  const diagnostic: Diagnostic = {
+    range: lineRange(lineText(uri, cur.line - 1), cur.line - 1),
+    severity: DiagnosticSeverity.Warning,
+    source: RACE_SOURCE,
+    code: 'data-race',
+    // A client that shows no related information gets the locations in the message instead.
+    message: options.relatedInformation ? message : [message, ...related.map(relatedLine)].join('\n'),
   };
+  if (options.relatedInformation) diagnostic.relatedInformation = related;
+  if (options.data) diagnostic.data = { kind: 'race', key: raceKey(report) } satisfies RaceDiagnosticData;
+  return { uri, published: { diagnostic, report } };
 }
 
-function gilDiagnostic(note: GilParams, lineText: LineText): { uri: string; diagnostic: Diagnostic } | undefined {
+function relatedLine(r: DiagnosticRelatedInformation): string {
+  let where = r.location.uri;
+  try {
+    where = fileURLToPath(where);
+  } catch {
+    /* not a file: URI; keep it */
+  }
+  return `${r.message}: ${where}:${r.location.range.start.line + 1}`;
+}
+
+function gilDiagnostic(note: GilParams, lineText: LineText): { uri: string; published: PublishedDiagnostic } | undefined {
   if (!note.enabled || !note.file || !note.line) return undefined;
   const uri = fileUri(note.file);
   const mod = note.module ? `\`${note.module}\`` : 'an extension module';
   return {
     uri,
-    diagnostic: {
-      range: lineRange(lineText(uri, note.line - 1), note.line - 1),
-      severity: DiagnosticSeverity.Warning,
-      source: GIL_SOURCE,
-      code: 'gil-reenabled',
-      message: `Importing ${mod} re-enabled the GIL: threads no longer run Python in parallel. ${sentence(note.reason)}`.trim(),
+    published: {
+      diagnostic: {
+        range: lineRange(lineText(uri, note.line - 1), note.line - 1),
+        severity: DiagnosticSeverity.Warning,
+        source: GIL_SOURCE,
+        code: 'gil-reenabled',
+        message: `Importing ${mod} re-enabled the GIL: threads no longer run Python in parallel. ${sentence(note.reason)}`.trim(),
+      },
     },
   };
 }
@@ -91,12 +134,13 @@ export function computeDiagnostics(
   reports: Iterable<RaceReport>,
   gilNotes: Iterable<GilParams>,
   lineText: LineText,
-): Map<string, Diagnostic[]> {
-  const byUri = new Map<string, Diagnostic[]>();
-  const add = (d: { uri: string; diagnostic: Diagnostic } | undefined) => {
+  options: DiagnosticOptions = { relatedInformation: true, data: true },
+): Map<string, PublishedDiagnostic[]> {
+  const byUri = new Map<string, PublishedDiagnostic[]>();
+  const add = (d: { uri: string; published: PublishedDiagnostic } | undefined) => {
     if (!d) return;
     const list = byUri.get(d.uri) ?? [];
-    list.push(d.diagnostic);
+    list.push(d.published);
     byUri.set(d.uri, list);
   };
   const seen = new Set<string>();
@@ -104,7 +148,7 @@ export function computeDiagnostics(
     const k = raceKey(r);
     if (seen.has(k)) continue;
     seen.add(k);
-    add(raceDiagnostic(r, lineText));
+    add(raceDiagnostic(r, lineText, options));
   }
   const seenGil = new Set<string>();
   for (const g of gilNotes) {

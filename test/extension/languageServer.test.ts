@@ -1,6 +1,8 @@
 // The race language server (dist/languageServer.js) driven over LSP on stdio, as VS Code's
 // language client drives it: live reports and result files become diagnostics with the other
-// access as related information, code actions suppress or jump, and edits and "clear" remove them.
+// access as related information, code actions suppress, jump or show the race, the race under
+// the cursor can be asked for, and edits and "clear" remove them. (Other LSP clients:
+// languageServerClients.test.ts and neovim.test.ts.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -76,10 +78,27 @@ before(async () => {
   child = spawn(process.execPath, ['dist/languageServer.js', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => published.push(p));
+  conn.onRequest('client/registerCapability', () => null);
   conn.listen();
-  const init = (await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as {
-    capabilities: { codeActionProvider?: unknown };
+  // What vscode-languageclient says about itself (the parts the server reads), and the extension's
+  // initializationOptions: it implements the "Go to the other access" and "Show race" commands.
+  const init = (await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    workspaceFolders: null,
+    capabilities: {
+      textDocument: {
+        publishDiagnostics: { relatedInformation: true, dataSupport: true },
+        codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } }, dataSupport: true },
+      },
+      workspace: { applyEdit: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+      window: { showDocument: { support: true } },
+    },
+    initializationOptions: { clientCommands: ['ftpy.openLocation', 'ftpy.showRace'] },
+  })) as {
+    capabilities: { codeActionProvider?: unknown; executeCommandProvider?: unknown };
   };
+  assert.equal(init.capabilities.executeCommandProvider, undefined, 'VS Code runs its own commands: the server needs none');
   assert.ok(init.capabilities.codeActionProvider, 'the server offers code actions');
   await conn.sendNotification('initialized', {});
 });
@@ -116,7 +135,7 @@ test('a live race report becomes a warning at the racy line, related to the othe
   );
 });
 
-test('code actions suppress the race with a comment, or go to the other access', async () => {
+test('code actions suppress the race with a comment, go to the other access, or show the race', async () => {
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: SOURCE } });
   const ds = published.filter((p) => p.uri === uri).pop()?.diagnostics ?? [];
   const d = ds.find((y) => y.range.start.line === 7);
@@ -128,11 +147,37 @@ test('code actions suppress the race with a comment, or go to the other access',
   })) as CodeAction[];
   const suppress = actions.find((a) => a.title.startsWith('Suppress'));
   const goto = actions.find((a) => a.title === 'Go to the other access');
-  assert.ok(suppress && goto, JSON.stringify(actions));
+  const show = actions.find((a) => a.title === 'Show race');
+  assert.ok(suppress && goto && show, JSON.stringify(actions));
   assert.deepEqual(suppress.edit?.changes?.[uri], [
     { range: { start: { line: 7, character: 23 }, end: { line: 7, character: 23 } }, newText: '  # ftpy: ignore-race' },
   ]);
   assert.deepEqual(goto.command, { title: 'Go to the other access', command: 'ftpy.openLocation', arguments: [uri, 13] });
+  // "Show race" hands the extension the whole report, for its two-column view.
+  assert.equal(show.kind, 'quickfix');
+  assert.deepEqual(show.diagnostics, [d]);
+  assert.equal(show.command?.command, 'ftpy.showRace');
+  assert.deepEqual(show.command?.arguments, [report()]);
+
+  // A diagnostic sent back without its data (some clients drop it) is still matched to its report.
+  const bare = { ...d, data: undefined };
+  const again = (await conn.sendRequest('textDocument/codeAction', {
+    textDocument: { uri },
+    range: d.range,
+    context: { diagnostics: [bare] },
+  })) as CodeAction[];
+  assert.deepEqual(
+    again.map((a) => a.title),
+    actions.map((a) => a.title),
+  );
+});
+
+test('the race under the cursor: by its current access first, then by its previous one', async () => {
+  const at = (line: number) => conn.sendRequest('ftpy/racesAt', { uri, line }) as Promise<unknown[]>;
+  const onWrite = await at(7);
+  assert.deepEqual(onWrite[0], report(), 'the race whose warning is on line 8 comes first');
+  assert.deepEqual(onWrite.slice(1), [report(14, 8)], 'then the one whose other access is there');
+  assert.deepEqual(await at(2), [], 'no race on a line without an access');
 });
 
 test('editing the file drops its race diagnostics (their lines no longer hold)', async () => {

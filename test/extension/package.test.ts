@@ -54,6 +54,8 @@ test('universal and linux-x64 packages hold what runs, and only that', {
     'dist/debugAdapter.js',
     'dist/languageServer.js',
     'dist/cli.js',
+    'dist/webview/raceView.js',
+    'dist/webview/raceView.css',
     'runtime/ftpy_runtime/__main__.py',
     'syntaxes/ftpy-race.tmLanguage.json',
     'package.json',
@@ -62,7 +64,7 @@ test('universal and linux-x64 packages hold what runs, and only that', {
     assert.ok(names.includes(`extension/${f}`), `universal package lacks ${f}`);
   }
   const leaked = names.filter((n) =>
-    /^extension\/(test|extension|debug-adapter|cli|node_modules|examples|out|scripts|python)\/|\.(ts|map|pyc)$/.test(n),
+    /^extension\/(test|extension|debug-adapter|cli|node_modules|examples|out|scripts|python|webview)\/|\.(ts|map|pyc)$/.test(n),
   );
   assert.deepEqual(leaked, [], 'sources, tests, maps and caches stay out');
 
