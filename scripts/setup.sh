@@ -25,6 +25,13 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
+# npm skips @microsoft/sarif-multitool's install script, which would make its Linux binary
+# executable; the SARIF test (GitHub ingestion rules) runs it.
+multitool=node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+if [ -f "$multitool" ] && [ ! -x "$multitool" ]; then
+  chmod u+x "$multitool"
+fi
+
 echo "== build"
 node esbuild.mjs
 
