@@ -187,9 +187,6 @@ def _track_locks(agent: Any) -> None:
 def _start_races(agent: Any, ns: argparse.Namespace, program: str | None) -> Any:
     if not ns.races:
         return None
-    if program is None:
-        agent.send_event("output", {"category": "important", "output": "Race detection works on a program file, not --module; running without it.\n"})
-        return None
     try:
         from ftpy_runtime.race import RaceSession  # type: ignore[attr-defined]
     except Exception as exc:
@@ -197,7 +194,9 @@ def _start_races(agent: Any, ns: argparse.Namespace, program: str | None) -> Any
                                     "output": f"Race detection is not available in this runtime ({exc}); running without it.\n"})
         return None
     session = RaceSession(
-        root_dirs=[os.path.dirname(program)],
+        # A module's own code is what lies under the working directory, as for `ftpy race -m`;
+        # the import hook instruments the module itself as runpy imports it.
+        root_dirs=[os.path.dirname(program) if program is not None else os.getcwd()],
         suppressions_path=ns.race_suppressions,
         on_report=lambda report: agent.send_event("race", report),
     )

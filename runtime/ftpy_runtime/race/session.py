@@ -11,11 +11,19 @@ for ``races: true``::
 
 Each report is passed to `on_report` as soon as it is found (from whichever thread
 flushed the log that revealed it), then again in the list `finish` returns.
+
+Test attribution (the pytest plugin): ``s.set_label("tests/test_x.py::test_y")`` on the
+thread that starts running a test, ``s.set_label(None)`` when it ends.  A label change
+starts a new epoch of that thread's clock (a SYNC record in its log, nothing on the
+per-access path), and the session remembers at which epoch each label began; an access's
+epoch, which the detector keeps for every access anyway, then names the test that thread
+was running when it made the access.  Threads started during a test inherit its label.
 """
 
 from __future__ import annotations
 
 import _thread
+import bisect
 import os
 import sys
 import threading
@@ -39,11 +47,11 @@ class RaceSession:
     def __init__(self, root_dirs: Sequence[str], suppressions_path: Optional[str] = None,
                  on_report: Optional[Callable[[Report], None]] = None,
                  include: Sequence[str] = (), exclude: Sequence[str] = (),
-                 cache_dir: Optional[str] = "default") -> None:
+                 cache_dir: Optional[str] = "default", include_dirs: Sequence[str] = ()) -> None:
         self.root_dirs = [os.path.abspath(d) for d in root_dirs]
         self.suppressions = Suppressions.load(suppressions_path) if suppressions_path else Suppressions()
         self.on_report = on_report
-        self.selector = Selector(self.root_dirs, include, exclude)
+        self.selector = Selector(self.root_dirs, include, exclude, include_dirs)
         self.cache = CodeCache(default_cache_dir() if cache_dir == "default" else cache_dir)
         self.finder = RaceFinder(self.selector, self.cache)
         self.patcher = SyncPatcher(self)
@@ -60,6 +68,14 @@ class RaceSession:
         self.installed = False
         self.tl: Any = None
         self.exit_hooks: list[Callable[[], None]] = []
+        # The exit status os._exit turns into when races were reported (the CLI sets 66);
+        # only in the process that installed the session, never in a fork child.
+        self.exit_code_on_race: int | None = None
+        self.owner_pid = os.getpid()
+        # Test attribution: thread index -> (epochs, labels), appended by that thread only.
+        self._label_epochs: dict[int, list[int]] = {}
+        self._label_names: dict[int, list[str | None]] = {}
+        self.labelled = False
 
     # Lifecycle ------------------------------------------------------------------------
     def install(self) -> None:
@@ -67,6 +83,7 @@ class RaceSession:
         if hooks._Active.session is not None and not hooks._Active.session.finished:
             raise RuntimeError("another race session is already active in this process")
         hooks._Active.session = self
+        self.owner_pid = os.getpid()
         main = threading.current_thread()
         ts = ThreadState(self, 1, main.name, [0, 1], (), None)
         self.threads[1] = ts
@@ -84,6 +101,15 @@ class RaceSession:
             source = f.read()
         return self.cache.code_for(path, source)
 
+    def compile_source(self, source: str, filename: str) -> Any:
+        """Instrumented code for source text that has no file (``-c``), or None."""
+        return self.cache.code_for(filename, source.encode("utf-8", "surrogateescape"))
+
+    @property
+    def in_owner(self) -> bool:
+        """False in a fork child: it must not write the run's files or change its status."""
+        return os.getpid() == self.owner_pid
+
     def finish(self) -> list[Report]:
         """Flush the calling thread's log (and any finished thread's), stop, return reports."""
         if self.finished:
@@ -97,15 +123,21 @@ class RaceSession:
         return list(self.reports)
 
     def before_os_exit(self, code: int) -> int:
-        """os._exit is about to end the process: report what we have and run exit hooks."""
+        """os._exit is about to end the process: report what we have and run exit hooks.
+
+        A fork child (multiprocessing's workers leave by os._exit) reports the races it
+        found, but keeps its own status and leaves the parent's files alone.
+        """
         self.finish()
+        if not self.in_owner:
+            return code
         for h in self.exit_hooks:
             try:
                 h()
             except Exception:  # pragma: no cover - never block the exit
                 pass
-        if self.reports and getattr(self, "exit_code_on_race", None) is not None:
-            return int(self.exit_code_on_race)  # type: ignore[attr-defined]
+        if self.reports and self.exit_code_on_race is not None:
+            return self.exit_code_on_race
         return code
 
     # Threads ---------------------------------------------------------------------------
@@ -134,6 +166,12 @@ class RaceSession:
         idx, snap, created_at, parent = init
         ts = ThreadState(self, idx, thread.name, snap, created_at, parent)
         self.threads[idx] = ts
+        if parent is not None and parent < len(snap):
+            # The test the parent was running when it called start() (its epoch then).
+            label = self.label_at(parent, snap[parent])
+            if label is not None:
+                self._label_epochs[idx] = [0]
+                self._label_names[idx] = [label]
         self._starting[_thread.get_ident()] = ts
 
     def end_thread(self, thread: threading.Thread) -> None:
@@ -143,6 +181,25 @@ class RaceSession:
         thread.__dict__["_ftpy_final"] = ts.release()
         ts.name = thread.name
         ts.flush()
+
+    # Test attribution -------------------------------------------------------------------
+    def set_label(self, label: str | None) -> None:
+        """The calling thread starts running `label` (a test id), or nothing (None)."""
+        ts = self.current()
+        if ts is None:
+            return
+        epoch = ts.new_epoch()
+        self.labelled = True
+        self._label_epochs.setdefault(ts.idx, []).append(epoch)
+        self._label_names.setdefault(ts.idx, []).append(label)
+
+    def label_at(self, idx: int, epoch: int) -> str | None:
+        """The label thread `idx` had at `epoch` of its own clock."""
+        epochs = self._label_epochs.get(idx)
+        if not epochs:
+            return None
+        i = bisect.bisect_right(epochs, epoch) - 1
+        return self._label_names[idx][i] if i >= 0 else None
 
     def process_log(self, ts: ThreadState, buf: Any, keep: list[Any]) -> None:
         if not self.finished:
@@ -224,6 +281,10 @@ class RaceSession:
                          "thread": self._thread_json(prev_t), "stack": prev_stack},
             "threads": threads,
         }
+        if self.labelled:
+            # entry = (own epoch, clock snapshot, site, stack, thread index): see detector.py
+            report["current"]["test"] = self.label_at(cur_t, found.cur[0])
+            report["previous"]["test"] = self.label_at(prev_t, found.prev[0])
         self.reports.append(report)
         if self.on_report is not None:
             try:
