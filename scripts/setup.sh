@@ -36,7 +36,7 @@ echo "== build"
 node esbuild.mjs
 
 echo "== free-threaded Python"
-node dist/cli.js provision
+node dist/cli.js provision --with-pytest
 
 if [ "${FTPY_SKIP_CODE_SERVER:-0}" != 1 ]; then
   echo "== code-server and chromium"

@@ -173,6 +173,14 @@ def _include_dirs(opts: Options) -> tuple[list[str], list[str]]:
     return globs, dirs
 
 
+def _importable(name: str) -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         opts = parse_args(sys.argv[1:] if argv is None else argv)
@@ -209,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
 
     root = target.root()
     prepare_sys(target, opts.args)
+    if target.module in ("pytest", "py.test") and not _importable("pytest"):
+        sys.stderr.write(f"ftpy race: pytest is not importable by {sys.executable}. Run `ftpy provision "
+                         "--with-pytest` (it fetches Debian's pytest for the free-threaded interpreter), "
+                         "or install pytest for that interpreter.\n")
+        return 2
     try:
         globs, dirs = _include_dirs(opts)
         session = RaceSession(root_dirs=[root], suppressions_path=opts.suppressions,
