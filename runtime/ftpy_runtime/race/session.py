@@ -76,6 +76,9 @@ class RaceSession:
         self._label_epochs: dict[int, list[int]] = {}
         self._label_names: dict[int, list[str | None]] = {}
         self.labelled = False
+        # Folders whose frames reports leave out (the pytest plugin hides pytest's and
+        # pluggy's two dozen frames between a test and the thread it started).
+        self.hidden_dirs: list[str] = []
 
     # Lifecycle ------------------------------------------------------------------------
     def install(self) -> None:
@@ -104,6 +107,28 @@ class RaceSession:
     def compile_source(self, source: str, filename: str) -> Any:
         """Instrumented code for source text that has no file (``-c``), or None."""
         return self.cache.code_for(filename, source.encode("utf-8", "surrogateescape"))
+
+    def compile_tree(self, tree: Any, source: str, filename: str) -> Any:
+        """Instrument a module's AST that someone else already transformed (pytest's assertion
+        rewriting) and compile it; None when that fails, so the caller compiles it plainly."""
+        import ast
+        from .rewrite import rewrite_tree
+        # pytest's new nodes carry a start but no end position; the rewriter's
+        # fix_missing_locations would give them the module's (line 1), an invalid range.
+        for node in ast.walk(tree):
+            if getattr(node, "lineno", None) is not None and getattr(node, "end_lineno", None) is None:
+                node.end_lineno = node.lineno  # type: ignore[attr-defined]
+                node.end_col_offset = node.col_offset  # type: ignore[attr-defined]
+        try:
+            return compile(rewrite_tree(tree, source, filename), filename, "exec", dont_inherit=True)
+        except Exception:
+            return None
+
+    def flush_current(self) -> None:
+        """Check the calling thread's log now (reports it reveals are made before this returns)."""
+        ts = self.current()
+        if ts is not None:
+            ts.flush()
 
     @property
     def in_owner(self) -> bool:
@@ -211,7 +236,14 @@ class RaceSession:
         top = None
         if site is not None:
             top = {"function": site.function, "file": site.file, "line": site.line}
-        return frames(entry[3], top)
+        return self._visible(frames(entry[3], top))
+
+    def _visible(self, stack: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`stack` without frames in hidden folders (the innermost frame always stays)."""
+        if not self.hidden_dirs or not stack:
+            return stack
+        hidden = tuple(d.rstrip(os.sep) + os.sep for d in self.hidden_dirs)
+        return stack[:1] + [f for f in stack[1:] if not str(f["file"]).startswith(hidden)]
 
     def _thread_json(self, idx: int) -> dict[str, Any]:
         ts = self.threads.get(idx)
@@ -270,7 +302,7 @@ class RaceSession:
         for idx in sorted({cur_t, prev_t}):
             ts = self.threads.get(idx)
             threads.append({"id": idx, "name": ts.name if ts else f"T{idx}",
-                            "createdAt": frames(ts.created_at) if ts else []})
+                            "createdAt": self._visible(frames(ts.created_at)) if ts else []})
         report: Report = {
             "kind": "data-race",
             "location": {"object": obj_name, "field": field_name, "address": hex(id(obj)),
