@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from .launch import Target
 
@@ -45,14 +46,14 @@ class Options:
     json: str | None = None
     sarif: str | None = None
     suppressions: str | None = None
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list[str])
+    exclude: list[str] = field(default_factory=list[str])
     threads: int | None = None
     stream: str | None = None
     finalize: str | None = None
     reason: str = ""
     target: Target = field(default_factory=Target)
-    args: list[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list[str])
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     session.on_report = sink
     session.exit_code_on_race = RACE_EXIT
 
-    def final_reports() -> list[dict]:
+    def final_reports() -> list[dict[str, Any]]:
         # The stream also holds what fork children found; memory what a closed stream missed.
         streamed = read_stream(opts.stream)[0] if opts.stream else []
         return dedupe([*session.reports, *streamed])

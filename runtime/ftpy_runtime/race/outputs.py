@@ -95,7 +95,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def pair_key(report: Report) -> frozenset[tuple[str, int]]:
     """The pair of source locations a report is about (one report per pair)."""
-    tops = []
+    tops: list[tuple[str, int]] = []
     for side in ("current", "previous"):
         stack = report[side]["stack"]
         tops.append((str(stack[0]["file"]), int(stack[0]["line"])) if stack else ("?", 0))
@@ -103,6 +103,7 @@ def pair_key(report: Report) -> frozenset[tuple[str, int]]:
 
 
 def dedupe(reports: Iterable[Report]) -> list[Report]:
+    """One report per pair of source locations, the first of each kept."""
     out: list[Report] = []
     seen: set[frozenset[tuple[str, int]]] = set()
     for r in reports:
@@ -126,13 +127,16 @@ def read_stream(path: str) -> tuple[list[Report], bool]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj: Any = json.loads(raw)
         except ValueError:
             continue  # a line cut short by the crash
-        if isinstance(obj, dict) and "end" in obj:
+        if not isinstance(obj, dict):
+            continue
+        line: Report = obj  # pyright: ignore[reportUnknownVariableType]
+        if "end" in line:
             ended = True
-        elif isinstance(obj, dict) and obj.get("kind") == "data-race":
-            reports.append(obj)
+        elif line.get("kind") == "data-race":
+            reports.append(line)
     return dedupe(reports), ended
 
 

@@ -48,7 +48,8 @@ _HAVE_RUN_PARALLEL = importlib.util.find_spec("pytest_run_parallel") is not None
 
 
 def _session() -> Any:
-    s = hooks._Active.session
+    """The active race session, or None."""
+    s = hooks.active_session()
     return s if s is not None and not s.finished else None
 
 
@@ -75,7 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "thread_unsafe: run this test in one thread only (stress mode, pytest-run-parallel)")
     config.addinivalue_line("markers", "parallel_threads(n): run this test in n threads in stress mode")
-    threads = int(config.getoption("ftpy_threads") or 1)
+    threads: int = config.option.ftpy_threads or 1
     if threads < 1:
         raise pytest.UsageError("--threads needs a number of at least 1")
     theirs = getattr(config.option, "parallel_threads", None)
@@ -206,7 +207,8 @@ if not _HAVE_RUN_PARALLEL:
     # pytest-run-parallel's fixtures, for suites written for it (its own win when installed).
     @pytest.fixture
     def num_parallel_threads(request: pytest.FixtureRequest) -> int:
-        return int(getattr(request.node, "_ftpy_threads", 1))
+        node: Any = getattr(request, "node", None)
+        return int(getattr(node, "_ftpy_threads", 1))
 
     @pytest.fixture
     def thread_index() -> int:
@@ -274,7 +276,7 @@ class _RacePlugin:
             s.finish()
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-        s = hooks._Active.session
+        s = hooks.active_session()
         if s is None:
             return
         tr = terminalreporter

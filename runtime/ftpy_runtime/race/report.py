@@ -47,10 +47,12 @@ def describe_key(container: Any, key_hash: int) -> str:
         return f"[{key_hash}]"
     if isinstance(container, (dict, set, frozenset)):
         try:
-            for k in list(container):
+            keys: list[Any] = list(container)  # pyright: ignore[reportUnknownArgumentType]
+            for k in keys:
+                items: tuple[Any, ...] = k if isinstance(k, tuple) else ()  # pyright: ignore[reportUnknownVariableType]
                 simple = isinstance(k, _SIMPLE_KEYS) or (
-                    isinstance(k, tuple) and all(isinstance(e, _SIMPLE_KEYS) for e in k))
-                if simple and hash(k) == key_hash:
+                    isinstance(k, tuple) and all(isinstance(e, _SIMPLE_KEYS) for e in items))
+                if simple and hash(k) == key_hash:  # pyright: ignore[reportUnknownArgumentType]
                     return f"[{k!r}]"
         except Exception:  # pragma: no cover - changed size while we looked
             pass
@@ -165,14 +167,14 @@ _RULE: dict[str, Any] = {
 
 def to_sarif(reports: list[Report], tool_version: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one result per race, both stacks as thread flows."""
-    results = []
+    results: list[dict[str, Any]] = []
     for r in reports:
         cur, prev, loc = r["current"], r["previous"], r["location"]
         if not cur["stack"]:
             continue
         text = (f"Data race on {loc.get('description') or loc['field']}: {_who(cur)} and previous "
                 f"{_who(prev)} are not ordered by any synchronisation.")
-        flows = []
+        flows: list[dict[str, Any]] = []
         for part in (cur, prev):
             flows.append({
                 "message": {"text": _who(part)},
