@@ -4,7 +4,7 @@
 // whose race shows only under --threads, pytest-run-parallel's markers, and a unittest case.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { ftpyRace, type JsonRace, readRaces, repoRoot, run, testPython } from './helpers';
@@ -167,4 +167,34 @@ test('no instrumented bytecode is left in __pycache__ for a later plain run', { 
   for (const pyc of cached) assert.ok(!readFileSync(pyc).includes('ftpy_runtime.race.hooks'), `${pyc} holds race hooks`);
   const plain = await run(testPython(), ['-m', 'pytest', 'tests'], env, copy);
   assert.equal(outcome(plain.stdout), '1 failed, 6 passed');
+});
+
+test('a race while pytest imports a test module has "test": null on both sides', { timeout: 120_000 }, async () => {
+  const proj = join(dir, 'import-race');
+  mkdirSync(join(proj, 'tests'), { recursive: true });
+  writeFileSync(
+    join(proj, 'tests', 'test_import_race.py'),
+    [
+      'import threading',
+      'class Box:',
+      '    v = 0',
+      'box = Box()',
+      'def bump():',
+      '    box.v += 1',
+      'ts = [threading.Thread(target=bump) for _ in range(2)]',
+      '[t.start() for t in ts]',
+      '[t.join() for t in ts]',
+      'def test_nothing():',
+      '    pass',
+      '',
+    ].join('\n'),
+  );
+  const json = join(dir, 'import.json');
+  const r = await ftpyRace(['--json', json, '-m', 'pytest', '-p', 'no:cacheprovider', 'tests'], proj);
+  assert.equal(r.code, 66, r.stdout);
+  const races = readRaces(json);
+  assert.equal(races.length, 1);
+  assert.equal(races[0].current.test, null);
+  assert.equal(races[0].previous.test, null);
+  assert.match(r.stdout, /\(outside any test: collection, imports, fixtures of other scopes\): 1 data race/);
 });

@@ -95,6 +95,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     if session is None:
         session = _start_standalone(str(early_config.invocation_params.dir))
     session.hidden_dirs.extend(_package_dir(m) for m in ("_pytest", "pytest", "pluggy"))
+    # Every report of a pytest run has `test` on both sides, those found before the first
+    # test (collection, conftest imports) too: null there.
+    session.labelled = True
     _compose_with_assertion_rewriting(session)
 
 
