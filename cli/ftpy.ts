@@ -2,9 +2,10 @@
  * `ftpy`: the command line of the Free-Threaded Python Debugger.
  *
  *   ftpy doctor [--json]                       interpreters found, and which one will be used
- *   ftpy provision [--force] [--print-path] [--progress-json]
+ *   ftpy provision [--force] [--print-path] [--progress-json] [--with-pytest]
  *                                              find or build a free-threaded CPython 3.13t
- *   ftpy race [options] -- script.py [args…]   run a program under the race detector
+ *   ftpy race [options] (script.py | -m MODULE | -c CODE) [args…]
+ *                                              run a program, module or code under the race detector
  *   ftpy demo                                  doctor + a parallel example on the chosen interpreter
  */
 import { doctorCommand } from './doctor';
@@ -17,10 +18,13 @@ const USAGE = `usage: ftpy <command> [options]
 
 commands:
   doctor [--json]                          list Python interpreters, free-threaded or not, and the one ftpy uses
-  provision [--force] [--print-path] [--progress-json]
-                                           find or build a free-threaded CPython 3.13t (cached in ~/.cache/ftpy)
-  race [--json F] [--sarif F] [--suppressions F] [--python P] -- script.py [args...]
+  provision [--force] [--print-path] [--progress-json] [--with-pytest]
+                                           find or build a free-threaded CPython 3.13t (cached in ~/.cache/ftpy);
+                                           --with-pytest also makes pytest importable by it
+  race [--json F] [--sarif F] [--suppressions F] [--python P] [--include G|PKG] [--exclude G] [--threads N]
+       (script.py | -m MODULE | -c CODE) [args...]
                                            run a program under the race detector; exit 66 if races were found
+                                           (-m pytest: per-test attribution; --threads N: stress mode)
   demo                                     doctor, then a multithreaded example showing real parallelism
 `;
 

@@ -86,6 +86,8 @@ const PY_SKIP = [
   /\.pyc$/,
   /^lib\/python3\.\d+t\/lib-dynload\/_test[^/]*\.so$/,
   /^lib\/python3\.\d+t\/lib-dynload\/_(tkinter|xxtestfuzz|ctypes_test)[^/]*\.so$/,
+  // `ftpy provision --with-pytest` points the cached interpreter at pytest in this machine's cache.
+  /^lib\/python3\.\d+t\/site-packages\/ftpy-pytest\.pth$/,
 ];
 
 function copyInterpreter(dest) {

@@ -3,7 +3,8 @@
 #   - npm dependencies (npm ci, skipped when node_modules matches package-lock.json),
 #   - the bundles in dist/ (esbuild),
 #   - a free-threaded CPython 3.13t (found, or built once into ~/.cache/ftpy by `ftpy provision`,
-#     which installs its own build dependencies with apt-get when run as root),
+#     which installs its own build dependencies with apt-get when run as root), with Debian's
+#     pure-Python pytest made importable by it (`--with-pytest`, for `ftpy race -m pytest`),
 #   - code-server (VS Code in the browser) on its own Node 24, and Debian's chromium, for the
 #     demo's UI and the end-to-end tests (scripts/install-code-server.sh, cached in
 #     ~/.cache/ftpy/tools). FTPY_SKIP_CODE_SERVER=1 skips this part.
@@ -27,11 +28,18 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
+# npm skips @microsoft/sarif-multitool's install script, which would make its Linux binary
+# executable; the SARIF test (GitHub ingestion rules) runs it.
+multitool=node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+if [ -f "$multitool" ] && [ ! -x "$multitool" ]; then
+  chmod u+x "$multitool"
+fi
+
 echo "== build"
 node esbuild.mjs
 
 echo "== free-threaded Python"
-node dist/cli.js provision
+node dist/cli.js provision --with-pytest
 
 if [ "${FTPY_SKIP_CODE_SERVER:-0}" != 1 ]; then
   echo "== code-server and chromium"

@@ -36,7 +36,7 @@ step('lint and format', process.execPath, ['node_modules/@biomejs/biome/bin/biom
 
 // The interpreter every test runs against: the one `ftpy provision` finds or builds.
 console.log('\n== free-threaded interpreter');
-const prov = spawnSync(process.execPath, ['dist/cli.js', 'provision', '--print-path'], {
+const prov = spawnSync(process.execPath, ['dist/cli.js', 'provision', '--with-pytest', '--print-path'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   encoding: 'utf8',
 });

@@ -62,15 +62,31 @@ export class ProvisionError extends Error {
 /** Builds (or finds) the cached free-threaded interpreter; resolves to its path. */
 export function provision(opts: ProvisionOptions = {}): Promise<string> {
   const env = opts.env ?? process.env;
-  const started = Date.now();
-  const elapsed = (): number => Math.round((Date.now() - started) / 100) / 10;
   if (!opts.force) {
     const cached = findCachedInterpreter(cacheRoot(env));
     if (cached) return Promise.resolve(cached);
   }
-  const script = join(runtimeDir(), 'provision', 'provision-cpython.sh');
+  return runProvisionScript('provision-cpython.sh', opts.force ? ['--force'] : [], opts);
+}
+
+/**
+ * Makes pytest importable by `python` (Debian trixie's pure-Python pytest, fetched into the
+ * cache; `runtime/provision/provision-pytest.sh`). Resolves to the folder it put on the
+ * interpreter's path, or `own` when the interpreter already had pytest. The warm path is
+ * one interpreter start that finds pytest.
+ */
+export function provisionPytest(python: string, opts: Omit<ProvisionOptions, 'force'> = {}): Promise<string> {
+  return runProvisionScript('provision-pytest.sh', [python], opts);
+}
+
+/** Runs one of the `::phase`/`::done`/`::error` provisioning scripts; resolves to its `::done` value. */
+function runProvisionScript(name: string, args: string[], opts: ProvisionOptions): Promise<string> {
+  const env = opts.env ?? process.env;
+  const started = Date.now();
+  const elapsed = (): number => Math.round((Date.now() - started) / 100) / 10;
+  const script = join(runtimeDir(), 'provision', name);
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...(opts.force ? ['--force'] : [])], {
+    const child = spawn('bash', [script, ...args], {
       env: { ...env, FTPY_CACHE_DIR: cacheRoot(env) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

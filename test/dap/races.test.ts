@@ -1,6 +1,7 @@
 /** `races: true` runs the race detector inside the debuggee and forwards its reports as ftpython.race events. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 import { SKIP, launch, lineOf, programPath, startSession, stop } from './helpers';
 
 test('a data race is reported as an ftpython.race event while debugging', { skip: SKIP, timeout: 60_000 }, async () => {
@@ -38,6 +39,23 @@ test('breakpoints still bind in a race-instrumented main script', { skip: SKIP, 
     assert.equal(stopped.body.reason, 'breakpoint');
     await s.dc.continueRequest({ threadId: stopped.body.threadId });
     await s.events.next('terminated', 50_000).catch(dump);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('a launch with "module" and races: true runs under the detector too', { skip: SKIP, timeout: 60_000 }, async () => {
+  const racy = programPath('racy.py');
+  const s = await startSession();
+  try {
+    await launch(s, { module: 'racy', cwd: dirname(racy), races: true });
+    await s.events.next('terminated', 50_000);
+    const races = s.events.all.filter((e) => e.event === 'ftpython.race');
+    assert.ok(races.length >= 1, `no race event; output: ${JSON.stringify(s.events.output())}`);
+    const r = races[0].body;
+    assert.equal(r.current.stack[0].file, racy);
+    assert.equal(r.current.stack[0].line, lineOf('racy.py', 'RACE-LINE'));
+    assert.doesNotMatch(s.events.output(), /running without it/);
   } finally {
     await stop(s);
   }

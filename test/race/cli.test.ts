@@ -78,3 +78,17 @@ test('returns 66 for a racy program and the program status otherwise', async () 
   const clean = await capture(() => raceCommand(['--python', python, '--', resolve('test/race/programs/exit_status.py')]));
   assert.equal(clean.code, 3);
 });
+
+test('-m and -c end the options as in python; --threads needs -m pytest', () => {
+  const m = parseRaceArgs(['--json', 'r.json', '--threads', '4', '-m', 'pytest', '-x', '--json', 'mine']);
+  assert.equal(m.module, 'pytest');
+  assert.equal(m.threads, 4);
+  assert.deepEqual(m.args, ['-x', '--json', 'mine']);
+  assert.deepEqual(runtimeArgs(m, '/tmp/s.jsonl').slice(-7), ['--stream', '/tmp/s.jsonl', '-m', 'pytest', '-x', '--json', 'mine']);
+  const c = parseRaceArgs(['-cprint(1)', 'a']);
+  assert.equal(c.code, 'print(1)');
+  assert.deepEqual(runtimeArgs(c).slice(-3), ['-c', 'print(1)', 'a']);
+  assert.throws(() => parseRaceArgs(['--threads', '4', 'x.py']), /works with -m pytest/);
+  assert.throws(() => parseRaceArgs(['--threads', 'many', '-m', 'pytest']), /whole number/);
+  assert.throws(() => parseRaceArgs(['-m']), /needs a value/);
+});

@@ -65,6 +65,12 @@ export function runRace(options: string[], script: string, args: string[] = [], 
   return run(python, ['-m', 'ftpy_runtime.race', ...options, '--', script, ...args], env);
 }
 
+/** `ftpy race --python <test python> <args…>` through the bundled CLI, in `cwd`. */
+export function ftpyRace(args: string[], cwd = repoRoot, extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, FTPY_PYTHON: testPython(), ...extraEnv };
+  return run(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'race', '--python', testPython(), ...args], env, cwd, timeoutMs);
+}
+
 export interface JsonFrame {
   function: string;
   file: string;
@@ -74,6 +80,8 @@ export interface JsonAccess {
   access: string;
   thread: { id: number; name: string };
   stack: JsonFrame[];
+  /** pytest runs: the test that thread was running, null outside any test. */
+  test?: string | null;
 }
 export interface JsonRace {
   kind: string;

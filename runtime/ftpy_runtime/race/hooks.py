@@ -54,6 +54,11 @@ class HookHolder(_thread._local):  # type: ignore[name-defined]
 tl = HookHolder()   # replaced by each session as it installs
 
 
+def active_session() -> Any:
+    """The RaceSession installed in this process (finished or not), or None."""
+    return _Active.session
+
+
 def tok() -> object:
     """A fresh object standing for one activation's closure cells."""
     return object()

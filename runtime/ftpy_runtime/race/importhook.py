@@ -17,6 +17,7 @@ import importlib.abc
 import importlib.machinery
 import marshal
 import os
+import re
 import sys
 import sysconfig
 import tempfile
@@ -92,12 +93,21 @@ class CodeCache:
 
 
 class Selector:
-    """Which source files get instrumented."""
+    """Which source files get instrumented.
 
-    def __init__(self, roots: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
+    By default every module under the roots (the script's folder, or the working directory
+    for ``-m`` and ``-c``), never the standard library, site-packages or ftpy itself.
+    ``include`` patterns replace the roots; a pattern that is a package or module name
+    (``cachetools``, ``mylib.cache``) selects that package's files wherever it is installed,
+    site-packages included.  ``exclude`` wins over both.
+    """
+
+    def __init__(self, roots: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
+                 include_dirs: Sequence[str] = ()) -> None:
         self.roots = [os.path.realpath(r) for r in roots]
         self.include = list(include)
         self.exclude = list(exclude)
+        self.include_dirs = [os.path.realpath(d) for d in include_dirs]
         paths = sysconfig.get_paths()
         never = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
         never.add(_RUNTIME_DIR)
@@ -117,20 +127,62 @@ class Selector:
 
     def wants(self, path: str) -> bool:
         real = os.path.realpath(path)
+        if self._under(real, _RUNTIME_DIR):
+            return False
+        if self.exclude and self._matches(real, self.exclude):
+            return False
+        if any(self._under(real, d) for d in self.include_dirs):
+            return True     # named explicitly: site-packages or not
         parts = real.split(os.sep)
         if "site-packages" in parts or "dist-packages" in parts:
             return False
         if any(self._under(real, n) for n in self.never):
-            # Roots may sit inside a virtualenv's tree; the stdlib itself never qualifies.
-            if not any(self._under(real, r) and not any(self._under(r, n) for n in self.never) for r in self.roots):
+            # The standard library only when a root is itself inside it (a script kept
+            # there); a root that merely contains it (`-m` run from / or from the home
+            # folder that holds the interpreter) must not instrument threading.py.
+            if not any(self._under(real, r) and any(self._under(r, n) for n in self.never) for r in self.roots):
                 return False
-            if self._under(real, _RUNTIME_DIR):
-                return False
-        if self.exclude and self._matches(real, self.exclude):
-            return False
         if self.include:
             return self._matches(real, self.include)
         return any(self._under(real, r) for r in self.roots)
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def is_module_name(pattern: str) -> bool:
+    """True for ``--include`` values that name a module or package rather than a glob."""
+    return bool(_NAME.match(pattern)) and not pattern.endswith(".py")
+
+
+def locate_module(name: str, search_path: Sequence[str]) -> str | None:
+    """The folder of package `name` (or the file of module `name`), found without importing it.
+
+    Dotted names are walked folder by folder, so no package ``__init__`` runs before the
+    detector is ready.  None when nothing of that name is on `search_path`.
+    """
+    first, *rest = name.split(".")
+    spec = importlib.machinery.PathFinder.find_spec(first, list(search_path))
+    if spec is None:
+        return None
+    locations = list(spec.submodule_search_locations or [])
+    where: str | None = locations[0] if locations else spec.origin
+    for part in rest:
+        found = None
+        for base in locations:
+            pkg = os.path.join(base, part)
+            if os.path.isdir(pkg):
+                found, locations = pkg, [pkg]
+                break
+            if os.path.isfile(pkg + ".py"):
+                found, locations = pkg + ".py", []
+                break
+        if found is None:
+            return None
+        where = found
+    if where is None or where in ("built-in", "frozen") or not os.path.exists(where):
+        return None
+    return where
 
 
 # RaceLoader.get_code is compiled under importlib's own file name, so that when a user

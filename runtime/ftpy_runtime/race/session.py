@@ -11,11 +11,19 @@ for ``races: true``::
 
 Each report is passed to `on_report` as soon as it is found (from whichever thread
 flushed the log that revealed it), then again in the list `finish` returns.
+
+Test attribution (the pytest plugin): ``s.set_label("tests/test_x.py::test_y")`` on the
+thread that starts running a test, ``s.set_label(None)`` when it ends.  A label change
+starts a new epoch of that thread's clock (a SYNC record in its log, nothing on the
+per-access path), and the session remembers at which epoch each label began; an access's
+epoch, which the detector keeps for every access anyway, then names the test that thread
+was running when it made the access.  Threads started during a test inherit its label.
 """
 
 from __future__ import annotations
 
 import _thread
+import bisect
 import os
 import sys
 import threading
@@ -39,11 +47,11 @@ class RaceSession:
     def __init__(self, root_dirs: Sequence[str], suppressions_path: Optional[str] = None,
                  on_report: Optional[Callable[[Report], None]] = None,
                  include: Sequence[str] = (), exclude: Sequence[str] = (),
-                 cache_dir: Optional[str] = "default") -> None:
+                 cache_dir: Optional[str] = "default", include_dirs: Sequence[str] = ()) -> None:
         self.root_dirs = [os.path.abspath(d) for d in root_dirs]
         self.suppressions = Suppressions.load(suppressions_path) if suppressions_path else Suppressions()
         self.on_report = on_report
-        self.selector = Selector(self.root_dirs, include, exclude)
+        self.selector = Selector(self.root_dirs, include, exclude, include_dirs)
         self.cache = CodeCache(default_cache_dir() if cache_dir == "default" else cache_dir)
         self.finder = RaceFinder(self.selector, self.cache)
         self.patcher = SyncPatcher(self)
@@ -60,6 +68,17 @@ class RaceSession:
         self.installed = False
         self.tl: Any = None
         self.exit_hooks: list[Callable[[], None]] = []
+        # The exit status os._exit turns into when races were reported (the CLI sets 66);
+        # only in the process that installed the session, never in a fork child.
+        self.exit_code_on_race: int | None = None
+        self.owner_pid = os.getpid()
+        # Test attribution: thread index -> (epochs, labels), appended by that thread only.
+        self._label_epochs: dict[int, list[int]] = {}
+        self._label_names: dict[int, list[str | None]] = {}
+        self.labelled = False
+        # Folders whose frames reports leave out (the pytest plugin hides pytest's and
+        # pluggy's two dozen frames between a test and the thread it started).
+        self.hidden_dirs: list[str] = []
 
     # Lifecycle ------------------------------------------------------------------------
     def install(self) -> None:
@@ -67,6 +86,7 @@ class RaceSession:
         if hooks._Active.session is not None and not hooks._Active.session.finished:
             raise RuntimeError("another race session is already active in this process")
         hooks._Active.session = self
+        self.owner_pid = os.getpid()
         main = threading.current_thread()
         ts = ThreadState(self, 1, main.name, [0, 1], (), None)
         self.threads[1] = ts
@@ -84,6 +104,37 @@ class RaceSession:
             source = f.read()
         return self.cache.code_for(path, source)
 
+    def compile_source(self, source: str, filename: str) -> Any:
+        """Instrumented code for source text that has no file (``-c``), or None."""
+        return self.cache.code_for(filename, source.encode("utf-8", "surrogateescape"))
+
+    def compile_tree(self, tree: Any, source: str, filename: str) -> Any:
+        """Instrument a module's AST that someone else already transformed (pytest's assertion
+        rewriting) and compile it; None when that fails, so the caller compiles it plainly."""
+        import ast
+        from .rewrite import rewrite_tree
+        # pytest's new nodes carry a start but no end position; the rewriter's
+        # fix_missing_locations would give them the module's (line 1), an invalid range.
+        for node in ast.walk(tree):
+            if getattr(node, "lineno", None) is not None and getattr(node, "end_lineno", None) is None:
+                node.end_lineno = node.lineno  # type: ignore[attr-defined]
+                node.end_col_offset = node.col_offset  # type: ignore[attr-defined]
+        try:
+            return compile(rewrite_tree(tree, source, filename), filename, "exec", dont_inherit=True)
+        except Exception:
+            return None
+
+    def flush_current(self) -> None:
+        """Check the calling thread's log now (reports it reveals are made before this returns)."""
+        ts = self.current()
+        if ts is not None:
+            ts.flush()
+
+    @property
+    def in_owner(self) -> bool:
+        """False in a fork child: it must not write the run's files or change its status."""
+        return os.getpid() == self.owner_pid
+
     def finish(self) -> list[Report]:
         """Flush the calling thread's log (and any finished thread's), stop, return reports."""
         if self.finished:
@@ -97,15 +148,21 @@ class RaceSession:
         return list(self.reports)
 
     def before_os_exit(self, code: int) -> int:
-        """os._exit is about to end the process: report what we have and run exit hooks."""
+        """os._exit is about to end the process: report what we have and run exit hooks.
+
+        A fork child (multiprocessing's workers leave by os._exit) reports the races it
+        found, but keeps its own status and leaves the parent's files alone.
+        """
         self.finish()
+        if not self.in_owner:
+            return code
         for h in self.exit_hooks:
             try:
                 h()
             except Exception:  # pragma: no cover - never block the exit
                 pass
-        if self.reports and getattr(self, "exit_code_on_race", None) is not None:
-            return int(self.exit_code_on_race)  # type: ignore[attr-defined]
+        if self.reports and self.exit_code_on_race is not None:
+            return self.exit_code_on_race
         return code
 
     # Threads ---------------------------------------------------------------------------
@@ -134,6 +191,12 @@ class RaceSession:
         idx, snap, created_at, parent = init
         ts = ThreadState(self, idx, thread.name, snap, created_at, parent)
         self.threads[idx] = ts
+        if parent is not None and parent < len(snap):
+            # The test the parent was running when it called start() (its epoch then).
+            label = self.label_at(parent, snap[parent])
+            if label is not None:
+                self._label_epochs[idx] = [0]
+                self._label_names[idx] = [label]
         self._starting[_thread.get_ident()] = ts
 
     def end_thread(self, thread: threading.Thread) -> None:
@@ -143,6 +206,25 @@ class RaceSession:
         thread.__dict__["_ftpy_final"] = ts.release()
         ts.name = thread.name
         ts.flush()
+
+    # Test attribution -------------------------------------------------------------------
+    def set_label(self, label: str | None) -> None:
+        """The calling thread starts running `label` (a test id), or nothing (None)."""
+        ts = self.current()
+        if ts is None:
+            return
+        epoch = ts.new_epoch()
+        self.labelled = True
+        self._label_epochs.setdefault(ts.idx, []).append(epoch)
+        self._label_names.setdefault(ts.idx, []).append(label)
+
+    def label_at(self, idx: int, epoch: int) -> str | None:
+        """The label thread `idx` had at `epoch` of its own clock."""
+        epochs = self._label_epochs.get(idx)
+        if not epochs:
+            return None
+        i = bisect.bisect_right(epochs, epoch) - 1
+        return self._label_names[idx][i] if i >= 0 else None
 
     def process_log(self, ts: ThreadState, buf: Any, keep: list[Any]) -> None:
         if not self.finished:
@@ -154,7 +236,14 @@ class RaceSession:
         top = None
         if site is not None:
             top = {"function": site.function, "file": site.file, "line": site.line}
-        return frames(entry[3], top)
+        return self._visible(frames(entry[3], top))
+
+    def _visible(self, stack: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`stack` without frames in hidden folders (the innermost frame always stays)."""
+        if not self.hidden_dirs or not stack:
+            return stack
+        hidden = tuple(d.rstrip(os.sep) + os.sep for d in self.hidden_dirs)
+        return stack[:1] + [f for f in stack[1:] if not str(f["file"]).startswith(hidden)]
 
     def _thread_json(self, idx: int) -> dict[str, Any]:
         ts = self.threads.get(idx)
@@ -213,7 +302,7 @@ class RaceSession:
         for idx in sorted({cur_t, prev_t}):
             ts = self.threads.get(idx)
             threads.append({"id": idx, "name": ts.name if ts else f"T{idx}",
-                            "createdAt": frames(ts.created_at) if ts else []})
+                            "createdAt": self._visible(frames(ts.created_at)) if ts else []})
         report: Report = {
             "kind": "data-race",
             "location": {"object": obj_name, "field": field_name, "address": hex(id(obj)),
@@ -224,6 +313,10 @@ class RaceSession:
                          "thread": self._thread_json(prev_t), "stack": prev_stack},
             "threads": threads,
         }
+        if self.labelled:
+            # entry = (own epoch, clock snapshot, site, stack, thread index): see detector.py
+            report["current"]["test"] = self.label_at(cur_t, found.cur[0])
+            report["previous"]["test"] = self.label_at(prev_t, found.prev[0])
         # The one TSAN-style rendering travels with the report (DAP event, --json), so nothing
         # downstream renders it again.
         report["text"] = format_text(report)

@@ -168,6 +168,12 @@ class ThreadState:
         self.published = snap
         return snap
 
+    def new_epoch(self) -> int:
+        """Start a new epoch that publishes nothing (the session's test labels); its number."""
+        self.vc[self.idx] += 1
+        self._log_vc()
+        return self.vc[self.idx]
+
     def acquire(self, other: Optional[Any]) -> None:
         """Join a published clock into this thread's clock."""
         if not other or other is self.published:   # our own last release: nothing new

@@ -230,9 +230,6 @@ def _start_races(agent: Agent, options: RuntimeOptions) -> Any:
     if not options.races:
         return None
     program = options.program
-    if program is None:
-        agent.send_event("output", {"category": "important", "output": "Race detection works on a program file, not --module; running without it.\n"})
-        return None
     try:
         from ..race import RaceSession
     except Exception as exc:
@@ -240,7 +237,9 @@ def _start_races(agent: Agent, options: RuntimeOptions) -> Any:
                                     "output": f"Race detection is not available in this runtime ({exc}); running without it.\n"})
         return None
     session = RaceSession(
-        root_dirs=[os.path.dirname(program)],
+        # A module's own code is what lies under the working directory, as for `ftpy race -m`;
+        # the import hook instruments the module itself as runpy imports it.
+        root_dirs=[os.path.dirname(program) if program is not None else os.getcwd()],
         suppressions_path=options.raceSuppressions,
         on_report=lambda report: agent.send_event("race", report),
     )
