@@ -39,19 +39,36 @@ class HookHolder(_thread._local):  # type: ignore[name-defined]
     """
 
     def __init__(self) -> None:
+        # No-op hooks first: anything the session does below that reaches a patched
+        # primitive (or instrumented code) on this thread finds a complete holder.
+        self.ts = None
+        self.a, self.k, self.ak = _noop_a, _noop_k, (_noop_a, _noop_k)
         session = _Active.session
         if session is None or session.finished:
-            self.ts = None
-            a, k = _noop_a, _noop_k
-        else:
-            self.ts = session.thread_state()
-            a, k = self.ts.hook_a, self.ts.hook_k
-        self.a = a
-        self.k = k
-        self.ak = (a, k)
+            return
+        ts = session.thread_state()
+        self.a, self.k = ts.hook_a, ts.hook_k
+        self.ak = (ts.hook_a, ts.hook_k)
+        self.ts = ts
+
+
+    # What module code calls through the holder (rewrite.py puts the holder into the
+    # code as a constant, so these are not names in the program's namespaces).
+    @staticmethod
+    def reg(path: str, entries: tuple) -> None:
+        _Active.sites.register(path, entries)
+
+    @staticmethod
+    def tok() -> object:
+        return object()
 
 
 tl = HookHolder()   # replaced by each session as it installs
+
+
+def instrumented(path: str) -> bool:
+    """True when the module at `path` was loaded with race hooks (its code has started)."""
+    return path in _Active.sites.files()
 
 
 def active_session() -> Any:

@@ -3,8 +3,13 @@
 Each thread that runs instrumented code gets a `ThreadState` and two closures over it,
 the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints to the
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
-the thread's own list, which keeps it alive, so its id cannot be reused, until the
-detector has looked at it.  Nothing shared is touched and nothing GC-tracked is allocated,
+the thread's own list, until the detector looks at it.  The list holds a *weak* reference
+to every object that takes one (instances, classes, functions, generators, subclasses of
+the built-in containers): the detector never keeps the program's objects alive, so
+``__del__``, finalizers, weakref callbacks and generators' ``finally`` run exactly when
+they do without it.  An object that died before its log was checked is left out of the
+check (its id may have been reused).  Objects that take no weak reference (exact built-in
+lists, dicts, bytearrays, cell tokens) are held until the check.  Nothing shared is touched and nothing GC-tracked is allocated,
 so threads never contend on the detector (see docs/architecture.md, "The contention trap").
 
 Synchronisation goes into the same log: when the thread's vector clock changes, a SYNC
@@ -22,6 +27,7 @@ import operator
 import os
 import sys
 import time
+import weakref
 from array import array
 from typing import Any, Callable, Optional
 
@@ -36,6 +42,18 @@ _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _THREADING_FILE = os.path.abspath(getattr(sys.modules.get("threading"), "__file__", "") or "")
 
 Frames = tuple  # tuple of (file, function, line), innermost first
+
+# Objects the detector never checks (immutable, or views and iterators, whose container is
+# checked where it is accessed): not logged, so the log never holds them, nor what they hold.
+# `True` stands for a module's globals, so bool is logged.
+_UNCHECKED_TYPES = frozenset({
+    int, float, complex, str, bytes, tuple, frozenset, range, type(None), type(Ellipsis),
+    type(NotImplemented), type({}.keys()), type({}.values()), type({}.items()),
+    type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
+    type(reversed([])), memoryview, slice,
+})
+# Keys whose hash runs no user code (the built-in, immutable scalars).
+_SAFE_KEY_TYPES = frozenset({int, str, bytes, float, bool, complex, type(None), type(Ellipsis)})
 
 
 def capture_stack(skip: int) -> Frames:
@@ -87,6 +105,17 @@ class ThreadState:
         self.hook_a, self.hook_k = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        wref = weakref.ref
+        ref_type = weakref.ReferenceType
+        # Builtins bound here: a program that replaces builtins.len (or id, hash, type)
+        # changes nothing in the hooks.
+        type_, id_, len_, hash_, all_, map_ = type, id, len, hash, all, map
+        safe_keys = _SAFE_KEY_TYPES
+        safe_key = safe_keys.__contains__
+        tuple_ = tuple
+        skip = _UNCHECKED_TYPES
+        obj_hash = object.__hash__
+        type_attr = type.__getattribute__
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -102,36 +131,61 @@ class ThreadState:
         sample = self._sample
 
         def a(obj: Any, site: int) -> Any:
-            k = id(obj) ^ site
-            if last_get(k) is obj:
+            tp = type_(obj)
+            if tp in skip:
                 return obj
-            last[k] = obj
+            if tp.__weakrefoffset__:
+                r = wref(obj)    # the object's existing plain weak reference, when it has one
+            elif tp is ref_type:
+                return obj       # a weakref's own fields are read-only; would read as a ref
+            else:
+                r = obj
+            k = id_(obj) ^ site
+            if last_get(k) is r:
+                return obj
+            last[k] = r
             if site not in seen:
                 sadd(site)
                 sample(site)
             bapp(site)
             bapp(-1)
-            kapp(obj)
-            if len(keep) >= limit:
+            kapp(r)
+            if len_(keep) >= limit:
                 flush()
             return obj
 
         def k(obj: Any, site: int, key: Any) -> Any:
-            try:
-                h = hash(key)
-            except Exception:
-                h = -1
-            lk = id(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
-            if last_get(lk) is obj:
+            tp = type_(obj)
+            if tp in skip:
                 return obj
-            last[lk] = obj
+            if tp.__weakrefoffset__:
+                r = wref(obj)
+            elif tp is ref_type:
+                return obj
+            else:
+                r = obj
+            # The key's hash, without running the program's code: a user-defined __hash__
+            # runs exactly as often as without the detector, so such keys go by identity.
+            kt = type_(key)
+            if kt in safe_keys or (kt is tuple_ and all_(map_(safe_key, map_(type_, key)))) \
+                    or type_attr(kt, "__hash__") is obj_hash:
+                try:
+                    h = hash_(key)
+                except Exception:
+                    h = -1
+            else:
+                h = id_(key)
+            lk = id_(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
+            if last_get(lk) is r:
+                return obj
+            last[lk] = r
             if site not in seen:
                 sadd(site)
                 sample(site)
             bapp(site)
             bapp(h)
-            kapp(obj)
-            if len(keep) >= limit:
+            kapp(r)
+            if len_(keep) >= limit:
                 flush()
             return obj
 
@@ -192,7 +246,10 @@ class ThreadState:
         self.last_flush = time.monotonic()
         try:
             buf = self.buf[:]
-            keep = self.keep[:]
+            # Weak references back to objects; one whose object died reads as None, which
+            # the detector skips like any immutable value.
+            ref_type = weakref.ReferenceType
+            keep = [x() if type(x) is ref_type else x for x in self.keep]
             del self.buf[:]
             self.keep.clear()
             self.last.clear()
