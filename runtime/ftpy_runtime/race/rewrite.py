@@ -29,19 +29,16 @@ import importlib.util
 import symtable
 from typing import Any, Optional
 
+from . import containers as C
 from . import sites as S
 
 HOOK_MODULE = "ftpy_runtime.race.hooks"
 
 # Container methods whose receiver the detector wants to see (it checks the receiver's
-# type at run time; on other objects these are ordinary calls and are ignored).
-CONTAINER_METHODS = frozenset({
-    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
-    "appendleft", "extendleft", "popleft", "rotate", "add", "discard", "update",
-    "setdefault", "popitem", "get", "copy", "keys", "values", "items", "index", "count",
-    "difference_update", "intersection_update", "symmetric_difference_update",
-})
-KEYED_METHODS = frozenset({"get", "pop", "setdefault", "discard", "remove", "add"})
+# type at run time; on other objects these are ordinary calls and are ignored).  The
+# table of what each one does is containers.py.
+CONTAINER_METHODS = C.CONTAINER_METHODS
+KEYED_METHODS = C.KEYED_METHODS
 # Builtins that read every element of their (first, or every) positional argument.
 ITERATING_BUILTINS = frozenset({
     "list", "tuple", "sorted", "set", "frozenset", "dict", "sum", "min", "max", "any",
@@ -362,7 +359,8 @@ class Rewriter(ast.NodeTransformer):
         node.value = self.visit(node.value)
         if isinstance(target, ast.Name):
             post = self._name_writes([target], S.NAME_RW, node)
-            return [node, *post] if post else node
+            pre = self._inplace(target, node)
+            return [*pre, node, *post] if pre or post else node
         if isinstance(target, ast.Attribute):
             target.value = self.visit(target.value)
             if self._receiver_tracked(target.value):
@@ -370,6 +368,18 @@ class Rewriter(ast.NodeTransformer):
         elif isinstance(target, ast.Subscript):
             self._subscript(target, S.SUB_RW)
         return node
+
+    def _inplace(self, target: ast.Name, node: ast.AugAssign) -> list[ast.stmt]:
+        """`x += y` on a container changes it in place (list.__iadd__, set.__ior__, ...):
+        log x, as the method the operator calls, before the statement runs.  Not for a
+        constant operand (`n += 1`, `s += "."`): no container takes one in place."""
+        method = C.INPLACE_OPS.get(type(node.op).__name__)
+        if method is None or target.id.startswith("_ftpy_") or self.scope.kind == "class" \
+                or isinstance(node.value, ast.Constant):
+            return []
+        value = ast.copy_location(ast.Name(target.id, ast.Load()), target)
+        rec = self.record(value, S.METHOD, method, node)
+        return [ast.copy_location(ast.Expr(rec), node)]
 
     # Expressions ---------------------------------------------------------------------
     def _receiver_tracked(self, value: ast.expr) -> bool:
@@ -492,7 +502,7 @@ class Rewriter(ast.NodeTransformer):
         if own_scope:
             parent = self.scope
             table = self.analysis.child_table(parent.table, "genexpr", node.lineno)  # type: ignore[attr-defined]
-            self.scopes.append(_Scope("genexpr", parent.qualname, table, False))
+            self.scopes.append(_Scope("genexpr", _child_qualname(parent, "<genexpr>"), table, False))
             pushed = True
         self.scope.comprehension_depth += 1
         try:
@@ -561,7 +571,7 @@ class Rewriter(ast.NodeTransformer):
             self.no_walrus -= 1
         parent = self.scope
         table = self.analysis.child_table(parent.table, node.name, node.lineno)
-        qual = node.name if parent.kind == "module" else f"{parent.qualname}.{node.name}"
+        qual = _child_qualname(parent, node.name)
         self.scopes.append(_Scope("class", qual, table, False))
         node.body = self._visit_block(node.body)
         self.scopes.pop()
@@ -578,10 +588,7 @@ class Rewriter(ast.NodeTransformer):
         parent = self.scope
         name = "lambda" if isinstance(node, ast.Lambda) else node.name
         table = self.analysis.child_table(parent.table, name, node.lineno)
-        if parent.kind in ("module",):
-            qual = name if name != "lambda" else "<lambda>"
-        else:
-            qual = f"{parent.qualname}.{name if name != 'lambda' else '<lambda>'}"
+        qual = _child_qualname(parent, name if name != "lambda" else "<lambda>")
         if isinstance(node, ast.Lambda):
             sc = _Scope("lambda", qual, table, False)
         else:
@@ -622,6 +629,16 @@ class Rewriter(ast.NodeTransformer):
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
     visit_Lambda = _function
+
+
+def _child_qualname(parent: _Scope, name: str) -> str:
+    """The co_qualname Python gives a scope named `name` inside `parent`, so that a report's
+    innermost frame (named from the site) and the captured frames agree."""
+    if parent.kind == "module":
+        return name
+    if parent.kind == "class":
+        return f"{parent.qualname}.{name}"
+    return f"{parent.qualname}.<locals>.{name}"
 
 
 def _clone_load(node: ast.expr) -> ast.expr:

@@ -25,6 +25,7 @@ import time
 from array import array
 from typing import Any, Callable, Optional
 
+from .containers import PLAIN_KEYS, key_hash
 from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
@@ -116,11 +117,15 @@ class ThreadState:
                 flush()
             return obj
 
+        # Keys are hashed here only when that runs no user code (containers.key_hash):
+        # a key class's own __hash__ must never run inside the detector's work.
+        plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
+
         def k(obj: Any, site: int, key: Any) -> Any:
-            try:
+            if type(key) in plain:
                 h = hash(key)
-            except Exception:
-                h = -1
+            else:
+                h = key_hash(key)
             lk = id(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
             if last_get(lk) is obj:
                 return obj
