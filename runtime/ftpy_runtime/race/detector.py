@@ -139,7 +139,9 @@ class Detector:
         auxs = buf[1::2]
         # One int per record, exact (bit fields that cannot overlap): id, site, key hash,
         # epoch number within the log.  Big ints are not GC-tracked, tuples would be.
-        segs = accumulate(map(S.SYNC.__eq__, sites))
+        # A segment ends at every SYNC (new clock) and STACK (a site's stack changed)
+        # record, so accesses are merged only when both their clock and stack agree.
+        segs = accumulate(map((0).__gt__, sites))
         keys = map(operator.add,
                    map(operator.add, map(id, keep), map(operator.lshift, sites, repeat(64))),
                    map(operator.add,
@@ -183,6 +185,7 @@ class Detector:
                 batch = batches[shard] = []
             batch.append(i)
             batch.append(vc)
+            batch.append(stacks.get(site))    # the stack as of this record, in log order
         ts.det_vc = vc
         u = ts.idx
         for shard_index, batch in enumerate(batches):
@@ -192,11 +195,11 @@ class Detector:
             with shard.lock:
                 shard._local = local
                 shard._models = models
-                for j in range(0, len(batch), 2):
+                for j in range(0, len(batch), 3):
                     i = batch[j]
                     site = sites[i]
                     shard.access(u, batch[j + 1], site, site_cache[site], auxs[i], keep[i],
-                                 stacks.get(site))
+                                 batch[j + 2])
                 shard._local = {}
                 shard._models = {}
 
@@ -368,8 +371,9 @@ class _Shard:
         if own is None:
             (var.writes if is_write else var.reads)[u] = [entry]
             return
+        stack = entry[3]
         for e in own:
-            if e[1] is vc and e[2] == site:
+            if e[1] is vc and e[2] == site and e[3] is stack:
                 return
         own.append(entry)
         if len(own) > HISTORY:

@@ -238,7 +238,12 @@ class Rewriter(ast.NodeTransformer):
             ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), which, ast.Load()), node)
 
     def call(self, which: str, args: list[ast.expr], at: ast.AST) -> ast.Call:
-        c = ast.Call(self.hook(which, at), args, [])
+        fn = self.hook(which, at)
+        if self.scope.fast:
+            # The activation number from the prologue: the hook captures the call stack
+            # once per activation, so every outer frame of a report is exact.
+            args = [*args, ast.copy_location(ast.Name("_ftpy_n", ast.Load()), at)]
+        c = ast.Call(fn, args, [])
         return ast.copy_location(c, at)
 
     def record(self, obj: ast.expr, kind: int, name: str, at: ast.AST) -> ast.Call:
@@ -607,8 +612,11 @@ class Rewriter(ast.NodeTransformer):
         prologue: list[ast.stmt] = []
         if sc.used:
             prologue.append(ast.Assign(
-                [ast.Tuple([ast.Name("_ftpy_a", ast.Store()), ast.Name("_ftpy_k", ast.Store())], ast.Store())],
-                ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), "ak", ast.Load())))
+                [ast.Tuple([ast.Name("_ftpy_a", ast.Store()), ast.Name("_ftpy_k", ast.Store()),
+                            ast.Name("_ftpy_n", ast.Store())], ast.Store())],
+                ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), "akc", ast.Load())))
+            prologue.append(ast.Assign([ast.Name("_ftpy_n", ast.Store())],
+                                       ast.Call(ast.Name("_ftpy_n", ast.Load()), [], [])))
         for token in sc.cells.values():
             prologue.append(ast.Assign([ast.Name(token, ast.Store())],
                                        ast.Call(ast.Name("_ftpy_tok", ast.Load()), [], [])))

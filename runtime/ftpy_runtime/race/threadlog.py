@@ -18,6 +18,7 @@ end) the owning thread hands it to the detector.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import sys
@@ -85,6 +86,7 @@ class ThreadState:
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
+        self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
         self.hook_a, self.hook_k = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -102,14 +104,44 @@ class ThreadState:
         flush = self.flush
         sample = self._sample
 
-        def a(obj: Any, site: int) -> Any:
+        # Stacks.  Code without a prologue (module code, generators, lambdas) logs the
+        # stack of the first access at each site.  Instrumented functions pass their
+        # activation number `act`: while an activation runs its callers cannot change, so
+        # its stack is captured once, at its first logged access, and a STACK record goes
+        # into the log whenever a site's stack is not the one last logged for it.  Every
+        # frame of every access's stack is then exact.  Stacks are interned per thread.
+        acts: dict[int, Frames] = {}
+        site_stacks: dict[int, Frames] = {}
+        sget = site_stacks.get
+        interned: dict[Frames, Frames] = {}
+
+        def restack(site: int, act: Any) -> None:
+            fr = acts.get(act)
+            if fr is None:
+                if len(acts) >= 64:
+                    acts.clear()
+                fr = capture_stack(2)
+                fr = interned.setdefault(fr, fr)
+                if len(interned) > 4096:
+                    interned.clear()
+                acts[act] = fr
+            if sget(site) is not fr:
+                site_stacks[site] = fr
+                bapp(STACK)
+                bapp(site)
+                kapp(fr)
+
+        def a(obj: Any, site: int, act: Any = None) -> Any:
             k = id(obj) ^ site
             if last_get(k) is obj:
                 return obj
             last[k] = obj
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            if act is None:
+                if site not in seen:
+                    sadd(site)
+                    sample(site)
+            else:
+                restack(site, act)
             bapp(site)
             bapp(-1)
             kapp(obj)
@@ -121,7 +153,7 @@ class ThreadState:
         # a key class's own __hash__ must never run inside the detector's work.
         plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
 
-        def k(obj: Any, site: int, key: Any) -> Any:
+        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
             if type(key) in plain:
                 h = hash(key)
             else:
@@ -130,9 +162,12 @@ class ThreadState:
             if last_get(lk) is obj:
                 return obj
             last[lk] = obj
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            if act is None:
+                if site not in seen:
+                    sadd(site)
+                    sample(site)
+            else:
+                restack(site, act)
             bapp(site)
             bapp(h)
             kapp(obj)
