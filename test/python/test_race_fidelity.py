@@ -145,35 +145,38 @@ class SameBehaviour(unittest.TestCase):
         # warning.
         self.same('''
             import multiprocessing as mp, pickle, threading, warnings
-            print(pickle.loads(pickle.dumps(threading.Lock)) is threading.Lock)
-            print(threading.RLock.__module__, threading.RLock.__name__, type(threading.RLock).__name__)
-            for base in (threading.Lock, threading.RLock):
+            def main():
+                print(pickle.loads(pickle.dumps(threading.Lock)) is threading.Lock)
+                print(threading.RLock.__module__, threading.RLock.__name__, type(threading.RLock).__name__)
+                for base in (threading.Lock, threading.RLock):
+                    try:
+                        class Sub(base):
+                            pass
+                        print("subclassed", base)
+                    except TypeError as e:
+                        print("TypeError:", e)
+                lock = threading.Lock()
+                print(sorted(dir(lock)))
                 try:
-                    class Sub(base):
-                        pass
-                    print("subclassed", base)
+                    pickle.dumps(lock)
                 except TypeError as e:
                     print("TypeError:", e)
-            lock = threading.Lock()
-            print(sorted(dir(lock)))
-            try:
-                pickle.dumps(lock)
-            except TypeError as e:
-                print("TypeError:", e)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                threading.Event().isSet()
-                c = threading.Condition()
-                with c:
-                    c.notifyAll()
-                print([str(w.message) for w in caught])
-            if __name__ == "__main__":
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    threading.Event().isSet()
+                    c = threading.Condition()
+                    with c:
+                        c.notifyAll()
+                    print([str(w.message) for w in caught])
                 with mp.get_context("spawn").Pool(1) as pool:
                     print(pool.map(abs, [-1, -2]))
                 with mp.get_context("spawn").Manager() as m:
                     lk = m.Lock()
                     with lk:
                         print("manager lock", type(lk).__name__)
+            if __name__ == "__main__":
+                main()
+
         ''')
 
     def test_fork_child_keeps_its_exit_status_and_leaves_the_files_alone(self):

@@ -8,6 +8,7 @@ import tempfile
 import textwrap
 import unittest
 
+from ftpy_runtime.race import hooks
 from ftpy_runtime.race.rewrite import HOLDER_PLACEHOLDER, link, rewrite_source
 
 SOURCE = textwrap.dedent('''\
@@ -53,7 +54,7 @@ class RewriteTest(unittest.TestCase):
     def test_instrumented_code_behaves_like_the_original(self):
         plain_ns, inst_ns = {}, {}
         exec(compile(SOURCE, "/tmp/ftpy_rewrite_case.py", "exec"), plain_ns)
-        exec(self.compile(), inst_ns)
+        exec(link(self.compile(), hooks.tl), inst_ns)
         for ns in (plain_ns, inst_ns):
             c = ns["C"]()
             d = {"a": 1, "b": 2}

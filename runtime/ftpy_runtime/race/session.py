@@ -285,15 +285,18 @@ class RaceSession:
         if self.suppressions.suppresses([cur_stack, prev_stack]):
             return
         obj, field = found.obj, found.field
-        if isinstance(obj, _GlobalsToken):
+        # type(obj), never isinstance(obj, ...): that would call the program's
+        # __getattribute__('__class__') from inside the detector.
+        is_class = issubclass(type(obj), type)
+        if type(obj) is _GlobalsToken:
             obj_name, field_name = f"module {obj.module_name}", str(field)
             desc = f"global {field_name!r} of module {obj.module_name!r}"
         elif type(obj) is object:
             obj_name, field_name = f"closure of {prev_site.function}", str(field)
             desc = f"variable {field_name!r} of the closure of {prev_site.function}"
         else:
-            obj_name = f"class {obj.__qualname__}" if isinstance(obj, type) else type(obj).__name__
-            kind_word = "class" if isinstance(obj, type) else "object"
+            obj_name = f"class {obj.__qualname__}" if is_class else type(obj).__name__
+            kind_word = "class" if is_class else "object"
             if field == WHOLE:
                 field_name = "[*]"
                 desc = f"the contents of {type(obj).__name__} object"
@@ -302,7 +305,7 @@ class RaceSession:
                 desc = f"item {field_name} of {obj_name} {kind_word}"
             else:
                 field_name = str(field)
-                desc = f"attribute {field_name!r} of {obj_name}" + ("" if isinstance(obj, type) else " object")
+                desc = f"attribute {field_name!r} of {obj_name}" + ("" if is_class else " object")
         cur_t, prev_t = found.cur[4], found.prev[4]
         threads = []
         for idx in sorted({cur_t, prev_t}):

@@ -23,6 +23,7 @@ end) the owning thread hands it to the detector.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import sys
@@ -31,6 +32,7 @@ import weakref
 from array import array
 from typing import Any, Callable, Optional
 
+from .containers import PLAIN_KEYS, key_hash
 from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
@@ -52,8 +54,6 @@ _UNCHECKED_TYPES = frozenset({
     type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
     type(reversed([])), memoryview, slice,
 })
-# Keys whose hash runs no user code (the built-in, immutable scalars).
-_SAFE_KEY_TYPES = frozenset({int, str, bytes, float, bool, complex, type(None), type(Ellipsis)})
 
 
 def capture_stack(skip: int) -> Frames:
@@ -102,6 +102,7 @@ class ThreadState:
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
+        self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
         self.hook_a, self.hook_k = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -109,13 +110,8 @@ class ThreadState:
         ref_type = weakref.ReferenceType
         # Builtins bound here: a program that replaces builtins.len (or id, hash, type)
         # changes nothing in the hooks.
-        type_, id_, len_, hash_, all_, map_ = type, id, len, hash, all, map
-        safe_keys = _SAFE_KEY_TYPES
-        safe_key = safe_keys.__contains__
-        tuple_ = tuple
+        type_, id_, len_, hash_ = type, id, len, hash
         skip = _UNCHECKED_TYPES
-        obj_hash = object.__hash__
-        type_attr = type.__getattribute__
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -124,13 +120,47 @@ class ThreadState:
         # the site id; the `is` test makes a hit exact for unkeyed sites.
         last: dict[int, Any] = self.last
         last_get = last.get
-        seen: set[int] = set()
-        sadd = seen.add
         limit = LOG_LIMIT
         flush = self.flush
-        sample = self._sample
 
-        def a(obj: Any, site: int) -> Any:
+        # Stacks.  Code without a prologue (module code, generators, lambdas) logs the
+        # stack of the first access at each site.  Instrumented functions pass their
+        # activation number `act`: while an activation runs its callers cannot change, so
+        # its stack is captured once, at its first logged access, and a STACK record goes
+        # into the log whenever a site's stack is not the one last logged for it.  Every
+        # frame of every access's stack is then exact.  Stacks are interned per thread.
+        acts: dict[int, Frames] = {}
+        site_stacks: dict[int, Frames] = {}
+        sget = site_stacks.get
+        interned: dict[Frames, Frames] = {}
+
+        getframe = sys._getframe
+        mix = 0x9E3779B97F4A7C15
+
+        def restack(site: int, act: Any) -> None:
+            if act is None:
+                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
+                # no new local): the caller's frame, its caller and that one's line name the
+                # activation instead; none of them is kept, so no frame outlives its call.
+                f = getframe(2)
+                fb = f.f_back
+                act = id_(f) ^ (id_(fb) * mix) ^ ((fb.f_lineno or 0) << 1 if fb is not None else 0)
+            fr = acts.get(act)
+            if fr is None:
+                if len(acts) >= 64:
+                    acts.clear()
+                fr = capture_stack(2)
+                fr = interned.setdefault(fr, fr)
+                if len(interned) > 4096:
+                    interned.clear()
+                acts[act] = fr
+            if sget(site) is not fr:
+                site_stacks[site] = fr
+                bapp(STACK)
+                bapp(site)
+                kapp(fr)
+
+        def a(obj: Any, site: int, act: Any = None) -> Any:
             tp = type_(obj)
             if tp in skip:
                 return obj
@@ -144,9 +174,7 @@ class ThreadState:
             if last_get(k) is r:
                 return obj
             last[k] = r
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            restack(site, act)
             bapp(site)
             bapp(-1)
             kapp(r)
@@ -154,7 +182,11 @@ class ThreadState:
                 flush()
             return obj
 
-        def k(obj: Any, site: int, key: Any) -> Any:
+        # Keys are hashed here only when that runs no user code (containers.key_hash):
+        # a key class's own __hash__ must never run inside the detector's work.
+        plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
+
+        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
             tp = type_(obj)
             if tp in skip:
                 return obj
@@ -164,24 +196,15 @@ class ThreadState:
                 return obj
             else:
                 r = obj
-            # The key's hash, without running the program's code: a user-defined __hash__
-            # runs exactly as often as without the detector, so such keys go by identity.
-            kt = type_(key)
-            if kt in safe_keys or (kt is tuple_ and all_(map_(safe_key, map_(type_, key)))) \
-                    or type_attr(kt, "__hash__") is obj_hash:
-                try:
-                    h = hash_(key)
-                except Exception:
-                    h = -1
+            if type_(key) in plain:
+                h = hash_(key)
             else:
-                h = id_(key)
+                h = key_hash(key)
             lk = id_(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
             if last_get(lk) is r:
                 return obj
             last[lk] = r
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            restack(site, act)
             bapp(site)
             bapp(h)
             kapp(r)
