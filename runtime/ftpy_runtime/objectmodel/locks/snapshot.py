@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any, cast
 
 from ...user_code import is_runtime_file, thread_objects
-from .tracked import THIS_FILE, WAIT_CODES, TrackedLock, TrackedRLock, installed, lock_state
+from .tracked import THIS_FILE, WAIT_CODES, TrackedLock, TrackedRLock, installed, lock_state, owner_count
 
 _CONDITION_WAIT_CODES = {threading.Condition.wait.__code__, threading.Condition.wait_for.__code__}
 
@@ -136,9 +136,10 @@ def _loaded(frame: FrameType, instrs: list[dis.Instruction], end: int) -> Any:
     return value
 
 
-def _entering(frame: FrameType) -> Tracked | None:
-    """The tracked lock a thread is blocked taking in C, when `frame` (its innermost) stands on
-    a ``with lock:``'s ``BEFORE_WITH`` or a ``lock.acquire(...)``/``lock.__enter__()`` call."""
+def _entering(frame: FrameType, ident: int) -> Tracked | None:
+    """The tracked lock thread `ident` is blocked taking in C, when `frame` (its innermost) stands
+    on a ``with lock:``'s ``BEFORE_WITH`` or a ``lock.acquire(...)``/``lock.__enter__()`` call,
+    and another thread holds that lock (otherwise the C call doesn't wait)."""
     code = frame.f_code
     offset = frame.f_lasti
     raw = code.co_code
@@ -163,10 +164,13 @@ def _entering(frame: FrameType) -> Tracked | None:
         if method.opname != "LOAD_ATTR" or method.argval not in _TAKING or not (method.arg or 0) & 1:
             return None
         target = _loaded(frame, instrs, j - 1)
-    return target if type(target) in (TrackedLock, TrackedRLock) else None
+    if type(target) not in (TrackedLock, TrackedRLock):
+        return None
+    owner, count = owner_count(target)
+    return target if count and owner != ident else None
 
 
-def _waiting_for(frame: FrameType | None) -> tuple[str, Any]:
+def _waiting_for(frame: FrameType | None, ident: int) -> tuple[str, Any]:
     """("lock", lock) or ("condition", cond) or ("", None) for a thread's innermost frame."""
     f = frame
     while f is not None:
@@ -177,7 +181,7 @@ def _waiting_for(frame: FrameType | None) -> tuple[str, Any]:
             return "condition", f.f_locals.get("self")
         f = f.f_back
     if frame is not None:
-        lock = _entering(frame)
+        lock = _entering(frame, ident)
         if lock is not None:
             return "lock", lock
     return "", None
@@ -195,7 +199,7 @@ def anyone_waiting(frames: dict[int, FrameType]) -> bool:
     Cheap (a walk up each stack, no heap scan): a debugger can call it on
     every stop and take a full `snapshot` only when it says yes.
     """
-    return any(_waiting_for(f)[0] == "lock" for f in frames.values())
+    return any(_waiting_for(f, ident)[0] == "lock" for ident, f in frames.items())
 
 
 def snapshot(
@@ -240,7 +244,7 @@ def snapshot(
 
     waiting: list[dict[str, Any]] = []
     for ident, frame in frames.items():
-        kind, target = _waiting_for(frame)
+        kind, target = _waiting_for(frame, ident)
         if not kind or target is None or (kind == "lock" and _is_ours(target)):
             continue
         entry: dict[str, Any] = {
