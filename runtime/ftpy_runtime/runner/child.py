@@ -374,13 +374,37 @@ def _install_fork_hook() -> None:
     if _fork_hook_installed:
         return
     _fork_hook_installed = True
-    os.register_at_fork(after_in_child=_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_release_fork_locks, after_in_child=_after_fork)
+
+
+#: The runtime's locks held across a fork (`_before_fork`), so that the child's copies are free.
+_fork_locks: list[Any] = []
+
+
+def _before_fork() -> None:
+    """Hold the thread world's and the backend's locks while the process forks: a copy made
+    while another thread (the coordinator, polling) held one would stay locked in the child."""
+    agent = _current
+    if agent is None:
+        return
+    for lock in (agent.debugger.world.lock, getattr(agent.debugger.backend, "_lock", None)):
+        if lock is not None and lock.acquire(timeout=1.0):
+            _fork_locks.append(lock)
+
+
+def _release_fork_locks() -> None:
+    while _fork_locks:
+        try:
+            _fork_locks.pop().release()
+        except RuntimeError:
+            pass
 
 
 def _after_fork() -> None:
     """In a forked child: drop the parent's runtime (its threads did not survive the fork, and
     its socket is the parent's), then start this child's own, or run on undebugged."""
     global _current
+    _release_fork_locks()
     old = _current
     _current = None
     if old is not None:
