@@ -146,6 +146,20 @@ for (const method of ['spawn', 'forkserver', 'fork']) {
   });
 }
 
+test("a child session's exited event carries the child's exit status", { skip: SKIP, timeout: 90_000 }, async () => {
+  const { parent, follow } = await launchParent(['spawnexit']);
+  try {
+    const child = await follow.next();
+    const exited = await child.session.events.next('exited', 30_000);
+    assert.equal(exited.body.exitCode, 4);
+    await child.session.events.next('terminated', 30_000);
+    await waitForOutput(parent, /child spawnexit exit 4/, 30_000);
+    await parent.events.next('terminated', 30_000);
+  } finally {
+    await stopAll(parent, follow.children);
+  }
+});
+
 test('ProcessPoolExecutor: each worker is a child session; breakpoints stop in the workers', { skip: SKIP, timeout: 90_000 }, async () => {
   const { parent, follow } = await launchParent(['pool']);
   try {

@@ -288,11 +288,25 @@ def _register_main_code(register: Callable[[Any], None]) -> None:
 
 def _report_exit(agent: Any) -> None:
     """Send ``exited`` when the child ends: at interpreter exit, or in ``os._exit`` (which a
-    forked multiprocessing child ends with, skipping ``atexit``)."""
+    forked multiprocessing child ends with, skipping ``atexit``).  At interpreter exit the
+    status is the last ``sys.exit`` argument (multiprocessing's spawn ends that way), 1 after an
+    uncaught exception, else 0; a bare ``raise SystemExit(n)`` is reported as 0."""
     import atexit
 
     real_exit = os._exit
+    real_sys_exit = sys.exit
+    real_excepthook = sys.excepthook
     sent: list[bool] = []
+    #: The status the interpreter will exit with, as far as we can tell: atexit is not told.
+    status: list[int] = [0]
+
+    def exit(code: Any = None) -> None:  # same name as the original, for tracebacks
+        status[0] = code if isinstance(code, int) else (0 if code is None else 1)
+        real_sys_exit(code)
+
+    def excepthook(*args: Any) -> None:  # an uncaught exception ends the interpreter with status 1
+        status[0] = 1
+        real_excepthook(*args)
 
     def report(code: int) -> None:
         if sent or agent.conn is None:
@@ -307,8 +321,10 @@ def _report_exit(agent: Any) -> None:
         finally:
             real_exit(code)
 
-    atexit.register(lambda: report(0))
+    atexit.register(lambda: report(status[0]))
     os._exit = _exit
+    sys.exit = exit
+    sys.excepthook = excepthook
 
 
 def _watch_popen(agent: Any) -> None:

@@ -21,6 +21,11 @@ def main(mode):
     elif mode == "pool":
         with ProcessPoolExecutor(max_workers=2) as ex:
             print(f"pool results {sorted(ex.map(work, [4, 5]))}", flush=True)
+    elif mode == "spawnexit":
+        p = mp.get_context("spawn").Process(target=sys.exit, args=(4,))
+        p.start()
+        p.join()
+        print(f"child spawnexit exit {p.exitcode}", flush=True)
     elif mode == "run":
         r = subprocess.run([sys.executable, __file__, "leaf"])
         print(f"run exit {r.returncode}", flush=True)
