@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type RuntimeAddress, secretFromFile, startRuntimeInProcess } from './attachTarget';
+import { type AnnouncedChild, ChildListener } from './childProcesses';
 import { FtpyError } from './core/errors';
 import { resolveInterpreter } from './core/interpreters';
 import type { AttachConfig, LaunchConfig } from './launchConfig';
@@ -39,6 +40,8 @@ export interface DebuggeeEvents {
   note: [text: string, category: NoteCategory];
   /** An event from the runtime (a stop, a thread, a race report…), as the runtime sent it. */
   runtime: [event: RuntimeEvent];
+  /** A child process announced itself (subProcess): the session starts a child session or declines. */
+  child: [child: AnnouncedChild];
   /** The program is gone; sent once, with its exit status (128+n for signal n). */
   end: [exitCode: number];
 }
@@ -47,6 +50,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private connection?: RuntimeConnection;
   private child?: ChildProcess;
   private listener?: RuntimeListener;
+  private childListener?: ChildListener;
   private info?: ProcessInfo;
   /** The status from the runtime's `exited` event: the only one we get without a child process. */
   private runtimeExitCode?: number;
@@ -95,7 +99,15 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const listener = new RuntimeListener(token, (m) => this.emit('note', m, 'important'));
     this.listener = listener;
     const port = await listener.listen();
-    const cmd = debuggeeCommand(interpreter.path, config, port, token);
+    let children: { listener: string } | undefined;
+    if (config.subProcess) {
+      const childListener = new ChildListener((m) => this.emit('note', m, 'important'));
+      this.childListener = childListener;
+      childListener.on('child', (c) => this.emit('child', c));
+      await childListener.listen();
+      children = { listener: childListener.envValue };
+    }
+    const cmd = debuggeeCommand(interpreter.path, config, port, token, children);
     let earlyExit: Promise<never>;
     if (config.console === 'integratedTerminal') {
       this.inTerminal = true;
@@ -138,6 +150,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       this.adopt(await Promise.race([listener.accepted, earlyExit, timeout]));
     } catch (e) {
       listener.close();
+      this.childListener?.close();
       if (this.child?.pid) killTree(this.child.pid, 'SIGKILL');
       throw e;
     } finally {
@@ -208,6 +221,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     if (this.ended) return;
     this.ended = true;
     this.listener?.close();
+    this.childListener?.close();
     this.connection?.close();
     let exitCode = code ?? this.runtimeExitCode;
     if (signal) {
@@ -269,5 +283,6 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   close(): void {
     this.connection?.close();
     this.listener?.close();
+    this.childListener?.close();
   }
 }

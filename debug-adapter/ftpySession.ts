@@ -10,6 +10,7 @@
  */
 import { ExitedEvent, Event, InitializedEvent, LoggingDebugSession, OutputEvent, TerminatedEvent, type Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { type AnnouncedChild, childAttachConfiguration } from './childProcesses';
 import { FtpyError } from './core/errors';
 import { Debuggee, type NoteCategory, type TerminalCommand } from './debuggee';
 import { type AttachConfig, type LaunchConfig, parseAttach, parseLaunch } from './launchConfig';
@@ -18,6 +19,9 @@ import { dapEvent } from './runtimeEvents';
 
 /** How long the client may take to answer runInTerminal (it only has to start a terminal). */
 const RUN_IN_TERMINAL_TIMEOUT_MS = 10_000;
+
+/** How long the client may take to start a child session. */
+const START_CHILD_TIMEOUT_MS = 20_000;
 
 type Body = Record<string, unknown>;
 
@@ -35,6 +39,10 @@ export class FtpySession extends LoggingDebugSession {
   private functionBreakpointArgs?: DebugProtocol.SetFunctionBreakpointsArguments;
   private exceptionBreakpointArgs?: DebugProtocol.SetExceptionBreakpointsArguments;
   private configurationDone = false;
+  /** Does the client answer `startDebugging` (child sessions for child processes)? */
+  private clientStartsChildSessions = false;
+  /** The launch configuration's name, which child sessions' names start with. */
+  private sessionName = 'Free-Threaded Python';
 
   constructor() {
     super();
@@ -99,7 +107,8 @@ export class FtpySession extends LoggingDebugSession {
 
   // Initialization.
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientStartsChildSessions = args?.supportsStartDebuggingRequest === true;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
@@ -135,6 +144,7 @@ export class FtpySession extends LoggingDebugSession {
       if (this.debuggee?.hasStarted) throw new FtpyError('This session is already debugging a program.');
       const { config, warnings } = parseLaunch((args ?? {}) as unknown as Record<string, unknown>);
       for (const w of warnings) this.console(w);
+      if (typeof (args as { name?: unknown })?.name === 'string') this.sessionName = (args as { name: string }).name;
       this.launchConfig = config;
       await this.launch(config);
       this.sendResponse(response);
@@ -185,12 +195,38 @@ export class FtpySession extends LoggingDebugSession {
       const ev = current() ? dapEvent(e) : undefined;
       if (ev) this.sendEvent(ev);
     });
+    debuggee.on('child', (child) => this.onChildProcess(child));
     debuggee.on('end', (exitCode) => {
       if (!current()) return;
       this.sendEvent(new ExitedEvent(exitCode));
       this.sendEvent(new TerminatedEvent());
     });
     return debuggee;
+  }
+
+  /** A child process of the program announced itself: ask the client for a child session, or let it run on. */
+  private onChildProcess(child: AnnouncedChild): void {
+    const { info } = child;
+    const who = `Child process ${info.pid}${info.program ? ` (${info.program})` : ''}, ${info.build}`;
+    if (!info.supported) {
+      this.console(`${who}, runs without the debugger: ${info.reason ?? 'its Python cannot run the runtime'}.`);
+      child.decline();
+      return;
+    }
+    if (!this.clientStartsChildSessions) {
+      this.console(`${who}, runs without the debugger: this client cannot start child sessions (no startDebugging).`);
+      child.decline();
+      return;
+    }
+    const configuration = childAttachConfiguration(info, this.sessionName, this.launchConfig?.justMyCode ?? true);
+    this.console(`${who}: debugging it in a child session.`);
+    this.sendRequest('startDebugging', { request: 'attach', configuration }, START_CHILD_TIMEOUT_MS, (r) => {
+      if (r.success) child.accepted();
+      else {
+        this.console(`${who}, runs without the debugger: the client did not start its session (${r.message ?? 'no reason given'}).`);
+        child.decline();
+      }
+    });
   }
 
   private onProcessInfo(info: ProcessInfo): void {

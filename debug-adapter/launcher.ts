@@ -4,11 +4,15 @@
  * process that runs it; killing it, and what its signals mean.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { delimiter } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { constants } from 'node:os';
 import { runtimeDir } from './core/paths';
+import { CHILD_LISTENER_ENV } from './childProcesses';
 import { TOKEN_ENV } from './protocol';
 import type { LaunchConfig } from './launchConfig';
+
+/** Where the child bootstrap (sitecustomize.py) is, under runtime/. */
+const CHILD_BOOTSTRAP = ['ftpy_runtime', 'runner', 'bootstrap'];
 
 export interface DebuggeeCommand {
   python: string;
@@ -24,7 +28,13 @@ export interface DebuggeeCommand {
  * `initialize` request's options (protocol.ts), so a launch attribute never has to be turned
  * into a flag.
  */
-export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number, token: string): DebuggeeCommand {
+export function debuggeeCommand(
+  python: string,
+  cfg: LaunchConfig,
+  port: number,
+  token: string,
+  children?: { listener: string },
+): DebuggeeCommand {
   const args = ['-m', 'ftpy_runtime', '--connect', `127.0.0.1:${port}`];
 
   const delta: Record<string, string | null> = { ...cfg.env };
@@ -34,7 +44,10 @@ export function debuggeeCommand(python: string, cfg: LaunchConfig, port: number,
   >;
   for (const [k, v] of Object.entries(cfg.env)) if (v === null) delete base[k];
   const userPath = base.PYTHONPATH;
-  delta.PYTHONPATH = userPath ? `${runtimeDir()}${delimiter}${userPath}` : runtimeDir();
+  // With child processes followed, the bootstrap folder (its sitecustomize.py starts the runtime in each child) comes first.
+  const ours = children ? [join(runtimeDir(), ...CHILD_BOOTSTRAP), runtimeDir()].join(delimiter) : runtimeDir();
+  delta.PYTHONPATH = userPath ? `${ours}${delimiter}${userPath}` : ours;
+  if (children) delta[CHILD_LISTENER_ENV] = children.listener;
   delta[TOKEN_ENV] = token;
   delta.PYTHONUNBUFFERED = '1';
   if (cfg.gil === 'off') delta.PYTHON_GIL = '0';

@@ -149,9 +149,11 @@ export class RuntimeListener {
   readonly accepted: Promise<RuntimeConnection>;
   private done = false;
 
+  /** `onEach`: keep listening and hand over every authenticated connection (the child listener). */
   constructor(
     private readonly token: string,
     private readonly log: (message: string) => void,
+    private readonly onEach?: (connection: RuntimeConnection) => void,
   ) {
     this.accepted = new Promise((resolve) => {
       this.resolveAccepted = resolve;
@@ -200,10 +202,14 @@ export class RuntimeListener {
       socket.destroy();
       return;
     }
-    this.done = true;
-    this.server.close();
+    if (!this.onEach) {
+      this.done = true;
+      this.server.close();
+    }
     socket.write(encode({ type: 'welcome', protocol: PROTOCOL_VERSION, role: 'adapter' }));
-    this.resolveAccepted(new RuntimeConnection(socket, hello.rest));
+    const connection = new RuntimeConnection(socket, hello.rest);
+    if (this.onEach) this.onEach(connection);
+    else this.resolveAccepted(connection);
   }
 }
 

@@ -133,6 +133,13 @@ export const LAUNCH_ATTRIBUTES = {
       'Each acquire/release then costs 3.5–9× a plain one: set false for lock-heavy programs whose speed matters more. Always off with `races`.',
     runtime: true,
   },
+  subProcess: {
+    type: 'boolean',
+    default: true,
+    description:
+      "Debug the program's child Python processes too (multiprocessing, ProcessPoolExecutor, subprocess running Python, os.fork): " +
+      'each becomes a child session with its own threads. Children that are not Python, or whose Python cannot load the runtime, run undebugged, with a note.',
+  },
 } as const satisfies Record<string, Attribute>;
 
 export const ATTACH_ATTRIBUTES = {

@@ -33,6 +33,7 @@ from ..agent.agent import Agent
 from ..agent.connection import connect, log
 from ..agent.protocol import RuntimeOptions
 from ..user_code import is_runtime_thread_name
+from . import child
 from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
 
 
@@ -142,6 +143,7 @@ def main(argv: list[str]) -> int:
             return 2
         agent.announce()
     options = agent.options
+    child.follow_children(agent, options)
     if options.cwd is not None:
         os.chdir(options.cwd)
     _watch_gil(agent)
