@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ADAPTER, PYTHON, SKIP, lineOf, programPath } from './helpers';
+import { ADAPTER, PYTHON, SKIP, launch, lineOf, programPath, startSession, stop } from './helpers';
 
 type Msg = DebugProtocol.ProtocolMessage & Record<string, unknown>;
 
@@ -183,5 +183,70 @@ test('framing is linear: a message 10x larger takes about 10x longer, not 100x',
     assert.ok(large / small < 35, `5 MB took ${small.toFixed(0)} ms, 50 MB took ${large.toFixed(0)} ms`);
   } finally {
     a.kill();
+  }
+});
+
+test('exit(), sys.exit(), raise SystemExit and KeyboardInterrupt in the Debug Console are errors on that request', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  try {
+    const loop = programPath('loop.py');
+    await launch(s, { program: loop }, { [loop]: [{ line: lineOf('loop.py', 'BP-LOOP') }] });
+    const stopped = await s.events.next('stopped');
+    const frames = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames;
+    const frameId = frames[0].id;
+    for (const [expression, expected] of [
+      ['exit()', /SystemExit/],
+      ['__import__("sys").exit(3)', /SystemExit: 3/],
+      ['raise SystemExit', /SystemExit/],
+      ['raise KeyboardInterrupt', /KeyboardInterrupt/],
+    ] as const) {
+      await assert.rejects(s.dc.evaluateRequest({ expression, frameId, context: 'repl' }), expected, expression);
+      // The agent is alive: the next request is answered.
+      assert.equal((await s.dc.evaluateRequest({ expression: 'i + 40', frameId, context: 'repl' })).body.result, '40', expression);
+    }
+    await s.dc.setBreakpointsRequest({ source: { path: loop }, breakpoints: [] });
+    await s.dc.continueRequest({ threadId: stopped.body.threadId });
+    const exited = await s.events.next('exited');
+    assert.equal(exited.body.exitCode, 0, 'the program itself was not ended by the evaluated exit()');
+    assert.match(s.events.output('stdout'), /total 285/);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('one bad local fails only its own value: __len__, __getattribute__, a slow or exiting __repr__', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  try {
+    const prog = programPath('hostile_locals.py');
+    await launch(s, { program: prog }, { [prog]: [{ line: lineOf('hostile_locals.py', 'BP-HOSTILE') }] });
+    const stopped = await s.events.next('stopped');
+    const frames = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames;
+    const scopes = (await s.dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
+    const locals = (await s.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const value = (name: string): string => {
+      const v = locals.find((x) => x.name === name);
+      assert.ok(v, `${name} is listed: ${JSON.stringify(locals.map((x) => x.name))}`);
+      return v.value;
+    };
+    assert.equal(value('good'), '42');
+    assert.match(value('bad_len'), /ValueError: len boom/);
+    assert.match(value('bad_attr'), /RuntimeError: getattribute boom/);
+    assert.match(value('slow'), /did not return within/);
+    assert.match(value('exits'), /SystemExit: 4/);
+    assert.match(value('interrupts'), /KeyboardInterrupt/);
+    // Still answering, and the program runs on normally.
+    assert.equal((await s.dc.evaluateRequest({ expression: 'good * 2', frameId: frames[0].id, context: 'repl' })).body.result, '84');
+    await s.dc.continueRequest({ threadId: stopped.body.threadId });
+    const exited = await s.events.next('exited');
+    assert.equal(exited.body.exitCode, 0);
+    assert.match(s.events.output('stdout'), /the program went on/);
+  } finally {
+    await stop(s);
   }
 });
