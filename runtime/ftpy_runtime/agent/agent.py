@@ -99,6 +99,7 @@ class Agent:
         self.debugger.install()
         self._reader.start()
         self.debugger.world.threads.internal_idents.add(self._reader.ident or 0)
+        self.debugger.world.threads.internal_idents.add(variables.WATCHDOG.start())
 
     def describe(self, program: str | None) -> None:
         """Fill in `process_info` (the ``process`` event and the ``initialize`` response)."""
@@ -131,9 +132,14 @@ class Agent:
                 self.debugger.install()  # again, if an earlier adapter detached
                 self.announce()
             conn = self.conn
-            for message in conn.messages():
-                if message.get("type") == "request":
-                    self._handle(conn, message)
+            while True:
+                try:
+                    for message in conn.messages():
+                        if message.get("type") == "request":
+                            self._handle(conn, message)
+                    break
+                except Exception as exc:  # a line the decoder choked on (RecursionError): skip it, read on
+                    log(f"ignoring a message from the adapter that could not be decoded ({type(exc).__name__})")
             # The adapter went away.
             conn.close()
             self.conn = None
@@ -159,8 +165,8 @@ class Agent:
             after = exc.after
         except EvalTimeout as exc:
             reply.update(success=False, message=str(exc))
-        except Exception as exc:  # user code raised, or a bad argument: report, never die
-            reply.update(success=False, message=f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - user code raised (SystemExit and KeyboardInterrupt too), or a bad argument: report, never die
+            reply.update(success=False, message=_error_message(exc))
         conn.send(reply)
         if after is not None:
             after()
@@ -362,6 +368,18 @@ class Agent:
             self.debugger.uninstall()
             self.configured.set()
         return {}, detach
+
+
+def _error_message(exc: BaseException) -> str:
+    """What a request's error response says about what user code (or a bad argument) raised."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a user exception's __str__ may raise anything
+        text = "<unprintable>"
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        message += " (raised by the evaluated code; the program goes on: use Stop to end it)"
+    return message
 
 
 def _is_object(value: object) -> TypeGuard[dict[str, Any]]:
