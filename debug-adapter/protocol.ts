@@ -59,6 +59,9 @@ export const COMMANDS = [
   'exceptionInfo',
   'ownership',
   'locks',
+  'threadStacks',
+  'parallelEvaluate',
+  'freeze',
   'disconnect',
 ] as const;
 

@@ -61,6 +61,9 @@ COMMANDS = (
     "exceptionInfo",
     "ownership",
     "locks",
+    "threadStacks",
+    "parallelEvaluate",
+    "freeze",
     "disconnect",
 )
 
