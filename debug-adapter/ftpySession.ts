@@ -8,7 +8,16 @@
  * breakpoints (to send again after a restart) and which request started the session. It keeps
  * no process-global state and never exits the process, so the extension can run it inline.
  */
-import { ExitedEvent, Event, InitializedEvent, LoggingDebugSession, OutputEvent, TerminatedEvent, type Thread } from '@vscode/debugadapter';
+import {
+  ExitedEvent,
+  Event,
+  InitializedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  TerminatedEvent,
+  type Thread,
+  ThreadEvent,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FtpyError } from './core/errors';
 import { Debuggee, type NoteCategory, type TerminalCommand } from './debuggee';
@@ -364,12 +373,42 @@ export class FtpySession extends LoggingDebugSession {
    * (`{ threadId, frozen }`: freeze or thaw a thread).
    */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === 'ftpython/focusThread' || command === 'ftpython/freeze') {
+      this.parallelRequest(command, response, (args ?? {}) as Body);
+      return;
+    }
     const runtimeCommand = CUSTOM_REQUESTS.get(command);
     if (runtimeCommand === undefined) {
       this.sendErrorResponse(response, { id: 1002, format: `Unknown request ${command}.`, showUser: false });
       return;
     }
     this.forward(response, runtimeCommand, (args ?? {}) as object);
+  }
+
+  /**
+   * `ftpython/focusThread` (`{ threadId }`): move the client's focus to a stopped thread. No DAP
+   * request does, and no VS Code API (vscode#281784): a `stopped` event for the thread, marked
+   * `ftpyFocus`, makes VS Code select it. `ftpython/freeze`: then a `thread` event, on which VS
+   * Code asks for the threads again and shows the label that says "(frozen)".
+   */
+  private parallelRequest(command: string, response: DebugProtocol.Response, args: Body): void {
+    this.handle(response, async () => {
+      const threadId = Number(args.threadId);
+      if (command === 'ftpython/freeze') response.body = await this.requireDebuggee().request('freeze', args);
+      this.sendResponse(response);
+      if (command === 'ftpython/freeze') this.sendEvent(new ThreadEvent('started', threadId));
+      else
+        this.sendEvent(
+          new Event('stopped', {
+            reason: 'pause',
+            description: 'Selected in Parallel Stacks',
+            threadId,
+            allThreadsStopped: true,
+            preserveFocusHint: false,
+            ftpyFocus: true,
+          }),
+        );
+    });
   }
 
   // Ending and restarting.

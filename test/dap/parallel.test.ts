@@ -5,10 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { type LocksReport, waitForGraph } from '../../extension/parallel/model';
 import { SKIP, evaluate, launch, lineOf, programPath, startSession, stop, topFrame, waitForOutput } from './helpers';
 
 const GROUPS = programPath('parallel_groups.py');
 const SPIN = programPath('spinners.py');
+const PHILOSOPHERS = resolve('examples/dining_philosophers.py');
 
 interface StackFrameInfo {
   name: string;
@@ -109,7 +112,10 @@ test('threadStacks groups 64 threads in 3 distinct stacks (and main) in one requ
     assert.equal(main.state, 'stopped');
     assert.ok(body.threads.filter((t) => t.name.startsWith('worker-')).every((t) => t.state === 'native'));
     // The text form, also in the Debug Console as `!threads`.
-    assert.match(body.text, /^65 threads in 4 distinct stacks\nGroup 1: 32 threads \(in native code\): worker-0 \[\d+\], worker-1 \[\d+\],/);
+    assert.match(
+      body.text,
+      /^65 threads in 4 distinct stacks\nGroup 1: 32 threads \(in native code\): worker-0 \[\d+\], worker-1 \[\d+\],/,
+    );
     const repl = await s.dc.evaluateRequest({ expression: '!threads --group', context: 'repl' });
     assert.match(repl.body.result, /Group 2: 16 threads.*\n\s+#0 Condition\.wait at /);
     assert.match(repl.body.result, /Group 4: 1 thread: \*MainThread \[1\]\n\s+#0 checkpoint at /);
@@ -211,6 +217,56 @@ test('a frozen thread stays parked through continues until thawed; continue this
     await s.events.next('stopped', 10_000);
     assert.ok((await xOf(other.id)) > before1, 'the one thread ran');
     assert.equal(await xOf(frozen.id), before2, 'the others did not');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('the wait-for graph of three deadlocked philosophers: a cycle of three threads and three locks', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: PHILOSOPHERS });
+    await waitForOutput(s, /sit down/);
+    // Each holds one fork and waits for the next: pause until the runtime sees all three wait.
+    let report: LocksReport | undefined;
+    for (let i = 0; i < 40; i++) {
+      await s.dc.pauseRequest({ threadId: 1 });
+      await s.events.next('stopped', 10_000);
+      report = (await s.dc.customRequest('ftpython/locks', {})).body as LocksReport;
+      if (report.deadlocks.length) break;
+      await s.dc.continueRequest({ threadId: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(report?.deadlocks.length, 'a deadlock is reported');
+    const g = waitForGraph(report);
+    assert.equal(g.deadlocked, true);
+    assert.deepEqual(
+      g.nodes
+        .filter((n) => n.kind === 'thread')
+        .map((n) => n.label)
+        .sort(),
+      ['philosopher-0', 'philosopher-1', 'philosopher-2'],
+    );
+    const locks = g.nodes.filter((n) => n.kind === 'lock');
+    assert.equal(locks.length, 3);
+    assert.ok(
+      locks.every((n) => /^Lock dining_philosophers\.py:\d+$/.test(n.label)),
+      locks.map((n) => n.label).join(),
+    );
+    // Each thread holds one lock and waits for another: 6 edges, all in the cycle.
+    assert.equal(g.edges.filter((e) => e.kind === 'holds').length, 3);
+    assert.equal(g.edges.filter((e) => e.kind === 'waits for').length, 3);
+    assert.ok(g.edges.every((e) => e.inCycle) && g.nodes.every((n) => n.inCycle));
+    // Following the edges from any thread comes back to it after three locks.
+    const next = new Map(g.edges.map((e) => [e.from, e.to]));
+    const start = g.nodes.find((n) => n.kind === 'thread')!.id;
+    let at = start;
+    for (let i = 0; i < 6; i++) at = next.get(at)!;
+    assert.equal(at, start);
+    assert.match(g.summary, /^Deadlock: philosopher-\d, philosopher-\d, philosopher-\d wait for each other's locks$/);
   } finally {
     await stop(s);
   }

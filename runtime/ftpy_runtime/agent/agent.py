@@ -251,7 +251,7 @@ class Agent:
         if args.get("singleThread"):
             ts = self._stopped_thread(args)
             return {"allThreadsContinued": False}, lambda: self.debugger.world.resume_thread(ts)
-        return {"allThreadsContinued": True}, self.debugger.world.resume_all
+        return {"allThreadsContinued": not self.debugger.world.frozen}, self.debugger.world.resume_all
 
     def _pause(self, args: dict[str, Any]) -> Result:
         return {}, self.debugger.pause
