@@ -12,7 +12,7 @@ export interface StackFrameInfo {
   user: boolean;
 }
 
-export type ThreadStateName = 'stopped' | 'frozen' | 'native' | 'not started';
+export type ThreadStateName = 'stopped' | 'frozen' | 'native' | 'not started' | 'running';
 
 export interface ThreadInfo {
   id: number;
@@ -172,6 +172,11 @@ export function waitForGraph(report: LocksReport): WaitForGraph {
       .join('; ');
   } else if (edges.length) summary = 'No deadlock: every waiting thread waits for a lock whose owner can go on.';
   else summary = 'No thread holds or waits for a tracked lock.';
+  // Locks made on the same line (a list of forks) would look alike: add the end of their ids.
+  const locks = [...nodes.values()].filter((n) => n.kind === 'lock');
+  const alike = new Map<string, number>();
+  for (const n of locks) alike.set(n.label, (alike.get(n.label) ?? 0) + 1);
+  for (const n of locks) if ((alike.get(n.label) ?? 0) > 1) n.label = `${n.label} (…${n.id.slice(-4)})`;
   return {
     nodes: [...nodes.values()],
     edges,

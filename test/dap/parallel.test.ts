@@ -253,7 +253,7 @@ test('the wait-for graph of three deadlocked philosophers: a cycle of three thre
     const locks = g.nodes.filter((n) => n.kind === 'lock');
     assert.equal(locks.length, 3);
     assert.ok(
-      locks.every((n) => /^Lock dining_philosophers\.py:\d+$/.test(n.label)),
+      locks.every((n) => /^Lock dining_philosophers\.py:\d+ \(…[0-9a-f]{4}\)$/.test(n.label)),
       locks.map((n) => n.label).join(),
     );
     // Each thread holds one lock and waits for another: 6 edges, all in the cycle.

@@ -32,7 +32,8 @@ TEXT_NAMES = 6
 FrameKey = tuple[str, str, int]
 
 #: How the text form says a thread's state (a parked thread, "stopped", says nothing).
-_STATE_TEXT = {"stopped": "", "frozen": "frozen", "native": "in native code", "not started": "not started"}
+_STATE_TEXT = {"stopped": "", "frozen": "frozen", "native": "in native code", "not started": "not started",
+               "running": "running"}
 
 
 def _frame_info(frame: types.FrameType, line: int, just_my_code: bool) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def _key(info: dict[str, Any]) -> FrameKey:
 
 
 def _state(world: World, ts: ThreadState, top: types.FrameType | None) -> str:
+    if ts.ident == world.exempt and not ts.parked:
+        return "running"  # continued (or stepping) alone while the others stay stopped
     if ts.ident in world.frozen and ts.parked:
         return "frozen"
     if ts.parked:
@@ -191,6 +194,9 @@ def parallel_evaluate(world: World, handles: Handles, expression: str, depth: in
             continue
         row: dict[str, Any] = {"threadId": ts.id, "name": ts.name}
         rows.append(row)
+        if ts.ident == world.exempt and not ts.parked:
+            row["error"] = "running (continued alone): its frames are not still"
+            continue
         chosen = _chosen_frame(frames_of(world, ts), depth, just_my_code)
         if isinstance(chosen, str):
             row["error"] = chosen
