@@ -68,6 +68,9 @@ export const COMMANDS = [
   'exceptionInfo',
   'ownership',
   'locks',
+  'threadStacks',
+  'parallelEvaluate',
+  'freeze',
   'disconnect',
 ] as const;
 

@@ -19,8 +19,9 @@ from typing import Any, TypeGuard, cast
 
 from ..debugger.core import Debugger
 from ..objectmodel import ownership
-from ..views import evaluate, model_views, stacks, variables
+from ..views import evaluate, model_views, parallel, stacks, variables
 from ..views.variables import Handles, Scope
+from ..world import freezing
 from ..world.parked_calls import EvalTimeout, run_on
 from ..world.threads import ThreadState
 from . import protocol
@@ -254,7 +255,10 @@ class Agent:
         return {}, self.configured.set
 
     def _continue(self, args: dict[str, Any]) -> Result:
-        return {"allThreadsContinued": True}, self.debugger.world.resume_all
+        if args.get("singleThread"):
+            ts = self._stopped_thread(args)
+            return {"allThreadsContinued": False}, lambda: self.debugger.world.resume_thread(ts)
+        return {"allThreadsContinued": not self.debugger.world.frozen}, self.debugger.world.resume_all
 
     def _pause(self, args: dict[str, Any]) -> Result:
         return {}, self.debugger.pause
@@ -349,6 +353,33 @@ class Agent:
         """Held tracked locks, waiting threads and deadlocks (only while stopped)."""
         self._require_stopped()
         return model_views.locks_report(self.debugger.world.threads.names()), None
+
+    def _threadStacks(self, args: dict[str, Any]) -> Result:
+        """Every thread's stack, grouped by common prefix (Parallel Stacks), in one request."""
+        self._require_stopped()
+        return parallel.thread_stacks(self.debugger.world, self.debugger.just_my_code), None
+
+    def _parallelEvaluate(self, args: dict[str, Any]) -> Result:
+        """One expression in every thread's top user frame (or at ``depth``): Parallel Watch."""
+        expression = args.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise RequestError("nothing to evaluate")
+        self._require_stopped()
+        depth = args.get("depth")
+        ids = [i for i in _list(args.get("threadIds")) if isinstance(i, int)] if args.get("threadIds") is not None else None
+        body = parallel.parallel_evaluate(self.debugger.world, self.handles, expression.strip(),
+                                          int(depth) if depth is not None else None, self.debugger.just_my_code,
+                                          evaluate.EVAL_TIMEOUT, ids)
+        return body, None
+
+    def _freeze(self, args: dict[str, Any]) -> Result:
+        """Freeze (``frozen: true``, the default) or thaw a thread: a frozen one stays parked."""
+        ts = self._thread(args)
+        if args.get("frozen", True):
+            freezing.freeze(self.debugger.world, ts)
+        else:
+            freezing.thaw(self.debugger.world, ts)
+        return {"threadId": ts.id, "frozen": freezing.is_frozen(self.debugger.world, ts), "parked": ts.parked}, None
 
     def _exceptionInfo(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)

@@ -67,6 +67,9 @@ COMMANDS = (
     "exceptionInfo",
     "ownership",
     "locks",
+    "threadStacks",
+    "parallelEvaluate",
+    "freeze",
     "disconnect",
 )
 
