@@ -43,6 +43,8 @@ export const COMMANDS = [
   'setBreakpoints',
   'setFunctionBreakpoints',
   'setExceptionBreakpoints',
+  'dataBreakpointInfo',
+  'setDataBreakpoints',
   'configurationDone',
   'continue',
   'pause',

@@ -45,6 +45,8 @@ COMMANDS = (
     "setBreakpoints",
     "setFunctionBreakpoints",
     "setExceptionBreakpoints",
+    "dataBreakpointInfo",
+    "setDataBreakpoints",
     "configurationDone",
     "continue",
     "pause",
