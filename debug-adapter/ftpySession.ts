@@ -139,6 +139,7 @@ export class FtpySession extends LoggingDebugSession {
       supportsRestartRequest: true,
       supportsDelayedStackTraceLoading: true,
       supportsSingleThreadExecutionRequests: true,
+      supportsDataBreakpoints: true,
       exceptionBreakpointFilters: [
         { filter: 'raised', label: 'Raised Exceptions', description: 'Stop wherever an exception is raised in your code.', default: false },
         {
@@ -298,6 +299,31 @@ export class FtpySession extends LoggingDebugSession {
   ): void {
     this.exceptionBreakpointArgs = args;
     this.forward(response, 'setExceptionBreakpoints', args);
+  }
+
+  /** "Break on Value Change": runtime/ftpy_runtime/debugger/databreakpoints.py (a `condition` such as `thread != owner` filters by thread). */
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
+    if (!this.debuggee?.isConnected) {
+      response.body = { dataId: null, description: 'the program is not running' };
+      this.sendResponse(response);
+      return;
+    }
+    this.forward(response, 'dataBreakpointInfo', args, { dataId: null, description: 'the program has ended' });
+  }
+
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
+    if (!this.debuggee?.isConnected) {
+      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not running' })) };
+      this.sendResponse(response);
+      return;
+    }
+    this.forward(response, 'setDataBreakpoints', args, { breakpoints: [] });
   }
 
   protected override configurationDoneRequest(

@@ -52,6 +52,8 @@ export const COMMANDS = [
   'setBreakpoints',
   'setFunctionBreakpoints',
   'setExceptionBreakpoints',
+  'dataBreakpointInfo',
+  'setDataBreakpoints',
   'configurationDone',
   'continue',
   'pause',

@@ -19,7 +19,7 @@ from typing import Any, TypeGuard, cast
 
 from ..debugger.core import Debugger
 from ..objectmodel import ownership
-from ..views import evaluate, model_views, parallel, stacks, variables
+from ..views import data_targets, evaluate, model_views, parallel, stacks, variables
 from ..views.variables import Handles, Scope
 from ..world import freezing
 from ..world.parked_calls import EvalTimeout, run_on
@@ -250,6 +250,21 @@ class Agent:
         filters = [f for f in _list(args.get("filters")) if isinstance(f, str)]
         self.debugger.set_exception_filters(filters)
         return {"breakpoints": [{"verified": True} for _ in filters]}, None
+
+    def _dataBreakpointInfo(self, args: dict[str, Any]) -> Result:
+        """Can the row ``name`` of ``variablesReference`` be watched (debugger/databreakpoints.py)?"""
+        db = self.debugger.data_breakpoints
+        item = self.handles.get(int(args.get("variablesReference") or 0))
+        name = args.get("name")
+        if item is None or not isinstance(name, str):
+            return db.describe(None, "only a row of the Variables pane can be watched"), None
+        owner = self._owner(item)
+        target, why = self._run_user(owner, lambda: data_targets.target_for(db, item, name, owner))
+        return db.describe(target, why), None
+
+    def _setDataBreakpoints(self, args: dict[str, Any]) -> Result:
+        specs = _objects(args.get("breakpoints"))
+        return {"breakpoints": self.debugger.data_breakpoints.set(specs)}, None
 
     def _configurationDone(self, args: dict[str, Any]) -> Result:
         return {}, self.configured.set

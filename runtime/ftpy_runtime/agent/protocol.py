@@ -51,6 +51,8 @@ COMMANDS = (
     "setBreakpoints",
     "setFunctionBreakpoints",
     "setExceptionBreakpoints",
+    "dataBreakpointInfo",
+    "setDataBreakpoints",
     "configurationDone",
     "continue",
     "pause",
