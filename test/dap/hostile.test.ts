@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { basename, delimiter, dirname } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, PYTHON, SKIP, launch, lineOf, programPath, startSession, stop } from './helpers';
 
@@ -246,6 +247,96 @@ test('one bad local fails only its own value: __len__, __getattribute__, a slow 
     const exited = await s.events.next('exited');
     assert.equal(exited.body.exitCode, 0);
     assert.match(s.events.output('stdout'), /the program went on/);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('a second launch is refused, even while the first is starting', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  const pids: number[] = [];
+  s.dc.on('process', (e) => {
+    pids.push(e.body.systemProcessId);
+  });
+  try {
+    await s.dc.initializeRequest({ adapterID: 'ftpython', pathFormat: 'path' });
+    const args = { program: programPath('spinners.py'), args: ['1'], python: PYTHON } as never;
+    const [first, second] = await Promise.allSettled([s.dc.launchRequest(args), s.dc.launchRequest(args)]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal(second.status, 'rejected');
+    assert.match(String((second as PromiseRejectedResult).reason), /already debugging/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(pids.length, 1, 'one debuggee');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('restart after the program ended runs it again and reports its end', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: programPath('exit_code.py') });
+    assert.equal((await s.events.next('exited')).body.exitCode, 3);
+    await s.events.next('terminated');
+    await s.dc.restartRequest({});
+    assert.equal((await s.events.next('exited')).body.exitCode, 3);
+    await s.events.next('terminated');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('after disconnect the adapter process exits by itself', { timeout: 30_000 }, async () => {
+  const a = new RawDap();
+  try {
+    await a.answers(1);
+    a.request(2, 'disconnect', {});
+    assert.equal((await a.response(2)).success, true);
+    const code = await Promise.race([a.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000).unref())]);
+    assert.equal(code, 0);
+  } finally {
+    a.kill();
+  }
+});
+
+test('"python" given as a bare name is looked up on PATH', { skip: SKIP, timeout: 60_000 }, async () => {
+  // The adapter's PATH leads to the test interpreter; its cwd (the repository) has no such file.
+  const a = new RawDap({ ...process.env, PATH: `${dirname(PYTHON)}${delimiter}${process.env.PATH ?? ''}` });
+  try {
+    await a.answers(1);
+    a.request(2, 'launch', { program: programPath('exit_code.py'), python: basename(PYTHON) });
+    const r = await a.response(2);
+    assert.equal(r.success, true, JSON.stringify(r));
+    a.request(3, 'configurationDone', {});
+    await a.next((m) => m.type === 'event' && m.event === 'exited', 'the exited event');
+  } finally {
+    a.kill();
+  }
+});
+
+test('small ones: initialize without pathFormat, filters as a string, a breakpoint at line -3', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  try {
+    const init = await s.dc.initializeRequest({ adapterID: 'ftpython' });
+    assert.equal(init.success, true);
+    await s.dc.launchRequest({ program: programPath('loop.py'), python: PYTHON } as never);
+    await s.events.next('initialized');
+    await assert.rejects(s.dc.setExceptionBreakpointsRequest({ filters: 'raised' as never }), /an array of filter ids/);
+    const loop = programPath('loop.py');
+    const bps = (
+      await s.dc.setBreakpointsRequest({ source: { path: loop }, breakpoints: [{ line: -3 }, { line: lineOf('loop.py', 'BP-SQUARE') }] })
+    ).body.breakpoints;
+    assert.equal(bps.length, 2);
+    assert.equal(bps[0].verified, false);
+    assert.match(String(bps[0].message), /line -3/);
+    assert.equal(bps[1].verified, true);
+    assert.equal(bps[1].line, lineOf('loop.py', 'BP-SQUARE'));
+    await s.dc.setBreakpointsRequest({ source: { path: loop }, breakpoints: [] });
+    await s.dc.configurationDoneRequest();
+    await s.events.next('terminated');
   } finally {
     await stop(s);
   }
