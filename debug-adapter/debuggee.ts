@@ -96,7 +96,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async launch(config: LaunchConfig, runInTerminal: (cmd: TerminalCommand) => Promise<void>): Promise<ProcessInfo> {
     const interpreter = await resolveInterpreter(config.python);
     const token = randomBytes(32).toString('hex');
-    const listener = new RuntimeListener(token, (m) => this.emit('note', m, 'important'));
+    const rejections = this.rejectionNotes();
+    const listener = new RuntimeListener(token, rejections.note);
     this.listener = listener;
     const port = await listener.listen();
     let children: { listener: string } | undefined;
@@ -155,8 +156,39 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       throw e;
     } finally {
       clearTimeout(timer);
+      rejections.flush(); // the listener has closed: say how many more were turned away
     }
     return this.initialize({ options: runtimeOptions(config) });
+  }
+
+  /**
+   * What the user is told of connections the listener turned away: the first one, then how many
+   * more every 10 s while they keep coming (a flood would otherwise be thousands of messages).
+   */
+  private rejectionNotes(): { note: (message: string) => void; flush: () => void } {
+    let shown = false;
+    let more = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (more > 0)
+        this.emit('note', `Rejected ${more} more connection${more === 1 ? '' : 's'} that did not present the session secret.`, 'important');
+      more = 0;
+    };
+    const note = (message: string): void => {
+      if (!shown) {
+        shown = true;
+        this.emit('note', message, 'important');
+        return;
+      }
+      more++;
+      if (!timer) {
+        timer = setTimeout(flush, 10_000);
+        timer.unref();
+      }
+    };
+    return { note, flush };
   }
 
   /** Connect to a runtime that is already running (`--listen`, or started in a process by pid). */

@@ -58,6 +58,8 @@ export class FtpySession extends LoggingDebugSession {
   private clientStartsChildSessions = false;
   /** The launch configuration's name, which child sessions' names start with. */
   private sessionName = 'Free-Threaded Python';
+  /** Set by the first launch or attach as it arrives: a second one is refused, even while the first is starting. */
+  private starting = false;
 
   constructor() {
     super();
@@ -66,6 +68,22 @@ export class FtpySession extends LoggingDebugSession {
   }
 
   // Plumbing.
+
+  /** `initialize` may leave out `pathFormat` (it is optional, and defaults to "path"). */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'initialize') {
+      const args = request.arguments;
+      if (typeof args !== 'object' || args === null) request.arguments = { adapterID: '', pathFormat: 'path' };
+      else if (args.pathFormat === undefined) request.arguments = { ...args, pathFormat: 'path' };
+    }
+    super.dispatchRequest(request);
+  }
+
+  /** Claim the session for one launch or attach; throws for a second one. */
+  private claim(): void {
+    if (this.starting || this.debuggee?.hasStarted) throw new FtpyError('This session is already debugging a program.');
+    this.starting = true;
+  }
 
   /**
    * Run an async handler; any failure becomes an error response, never an exception.  Failures
@@ -156,13 +174,23 @@ export class FtpySession extends LoggingDebugSession {
   // Launch and attach.
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    try {
+      this.claim();
+    } catch (err) {
+      this.handle(response, () => Promise.reject(err));
+      return;
+    }
     this.handle(response, async () => {
-      if (this.debuggee?.hasStarted) throw new FtpyError('This session is already debugging a program.');
-      const { config, warnings } = parseLaunch((args ?? {}) as unknown as Record<string, unknown>);
-      for (const w of warnings) this.console(w);
-      if (typeof (args as { name?: unknown })?.name === 'string') this.sessionName = (args as { name: string }).name;
-      this.launchConfig = config;
-      await this.launch(config);
+      try {
+        const { config, warnings } = parseLaunch((args ?? {}) as unknown as Record<string, unknown>);
+        for (const w of warnings) this.console(w);
+        if (typeof (args as { name?: unknown })?.name === 'string') this.sessionName = (args as { name: string }).name;
+        this.launchConfig = config;
+        await this.launch(config);
+      } catch (err) {
+        if (!this.debuggee?.hasStarted) this.starting = false; // nothing runs: another launch may try
+        throw err;
+      }
       this.sendResponse(response);
       this.sendEvent(new InitializedEvent());
     });
@@ -185,13 +213,23 @@ export class FtpySession extends LoggingDebugSession {
   }
 
   protected override attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
+    try {
+      this.claim();
+    } catch (err) {
+      this.handle(response, () => Promise.reject(err));
+      return;
+    }
     this.handle(response, async () => {
-      if (this.debuggee?.hasStarted) throw new FtpyError('This session is already debugging a program.');
-      const { config, warnings } = parseAttach((args ?? {}) as unknown as Record<string, unknown>);
-      for (const w of warnings) this.console(w);
-      this.attachConfig = config;
-      const debuggee = this.follow(new Debuggee('attach'));
-      this.onProcessInfo(await debuggee.attach(config));
+      try {
+        const { config, warnings } = parseAttach((args ?? {}) as unknown as Record<string, unknown>);
+        for (const w of warnings) this.console(w);
+        this.attachConfig = config;
+        const debuggee = this.follow(new Debuggee('attach'));
+        this.onProcessInfo(await debuggee.attach(config));
+      } catch (err) {
+        if (!this.debuggee?.hasStarted) this.starting = false;
+        throw err;
+      }
       this.sendResponse(response);
       this.sendEvent(new InitializedEvent());
     });
@@ -272,13 +310,25 @@ export class FtpySession extends LoggingDebugSession {
         ...b,
         line: this.convertClientLineToDebugger(b.line),
       }));
+      // A line before the first (0, -3) is no line of the file: unverified, never bound elsewhere.
+      const valid = specs.filter((b) => Number.isInteger(b.line) && b.line >= 1);
       if (!this.debuggee?.isConnected) {
         response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: 'the program is not running' })) };
       } else {
-        const body = await this.debuggee.request('setBreakpoints', { source: { path }, breakpoints: specs });
-        const bps = (body.breakpoints as DebugProtocol.Breakpoint[]) ?? [];
+        const body = await this.debuggee.request('setBreakpoints', { source: { path }, breakpoints: valid });
+        const bound = ((body.breakpoints as DebugProtocol.Breakpoint[]) ?? []).values();
         response.body = {
-          breakpoints: bps.map((b) => ({ ...b, line: b.line !== undefined ? this.convertDebuggerLineToClient(b.line) : undefined })),
+          breakpoints: specs.map((spec): DebugProtocol.Breakpoint => {
+            if (!valid.includes(spec)) {
+              return {
+                verified: false,
+                line: this.convertDebuggerLineToClient(spec.line),
+                message: `line ${spec.line} is not a line of the file`,
+              };
+            }
+            const b = bound.next().value ?? { verified: false };
+            return { ...b, line: b.line !== undefined ? this.convertDebuggerLineToClient(b.line) : undefined };
+          }),
         };
       }
       this.sendResponse(response);
@@ -297,6 +347,15 @@ export class FtpySession extends LoggingDebugSession {
     response: DebugProtocol.SetExceptionBreakpointsResponse,
     args: DebugProtocol.SetExceptionBreakpointsArguments,
   ): void {
+    const filters: unknown = args?.filters;
+    if (!Array.isArray(filters) || !filters.every((f) => typeof f === 'string')) {
+      this.sendErrorResponse(response, {
+        id: 1004,
+        format: 'setExceptionBreakpoints needs `filters`: an array of filter ids, such as ["uncaught"].',
+        showUser: false,
+      });
+      return;
+    }
     this.exceptionBreakpointArgs = args;
     this.forward(response, 'setExceptionBreakpoints', args);
   }
@@ -479,6 +538,7 @@ export class FtpySession extends LoggingDebugSession {
     this.handle(response, async () => {
       await this.debuggee?.disconnect(args?.terminateDebuggee ?? !this.attachConfig);
       this.sendResponse(response);
+      this.shutdown(); // the standalone adapter exits (DAP: disconnect ends the adapter); inline, this does nothing
     });
   }
 

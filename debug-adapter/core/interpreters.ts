@@ -134,6 +134,20 @@ export function candidates(env: NodeJS.ProcessEnv = process.env): Candidate[] {
   return out;
 }
 
+/**
+ * Where an interpreter given by the user is: a bare name (`python3.13t`, no directory in it) is
+ * looked up on PATH, as a shell would; anything else is a path, relative to the working directory.
+ * A bare name found nowhere on PATH is returned as given, for the "does not exist" error to name.
+ */
+export function locate(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (path.includes('/') || (process.platform === 'win32' && path.includes('\\'))) return resolve(path);
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, path);
+    if (isExecutableFile(candidate)) return resolve(candidate);
+  }
+  return path;
+}
+
 /** Inspects every candidate (and FTPY_PYTHON); for `ftpy doctor`. */
 export async function discoverAll(
   env: NodeJS.ProcessEnv = process.env,
@@ -163,7 +177,7 @@ export async function resolveInterpreter(explicit?: string, env: NodeJS.ProcessE
       ? { path: env.FTPY_PYTHON, source: 'FTPY_PYTHON' }
       : undefined;
   if (chosen) {
-    const info = await inspectInterpreter(resolve(chosen.path), chosen.source);
+    const info = await inspectInterpreter(locate(chosen.path, env), chosen.source);
     if (!info.freeThreaded) {
       throw new FtpyError(notFreeThreadedMessage(info, chosen.source === 'FTPY_PYTHON' ? ' (from FTPY_PYTHON)' : ''));
     }

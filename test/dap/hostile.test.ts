@@ -5,6 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, dirname, join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, PYTHON, SKIP, launch, lineOf, programPath, startSession, stop } from './helpers';
 
@@ -248,5 +252,203 @@ test('one bad local fails only its own value: __len__, __getattribute__, a slow 
     assert.match(s.events.output('stdout'), /the program went on/);
   } finally {
     await stop(s);
+  }
+});
+
+test('a second launch is refused, even while the first is starting', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  const pids: number[] = [];
+  s.dc.on('process', (e) => {
+    pids.push(e.body.systemProcessId);
+  });
+  try {
+    await s.dc.initializeRequest({ adapterID: 'ftpython', pathFormat: 'path' });
+    const args = { program: programPath('spinners.py'), args: ['1'], python: PYTHON } as never;
+    const [first, second] = await Promise.allSettled([s.dc.launchRequest(args), s.dc.launchRequest(args)]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal(second.status, 'rejected');
+    assert.match(String((second as PromiseRejectedResult).reason), /already debugging/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(pids.length, 1, 'one debuggee');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('restart after the program ended runs it again and reports its end', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: programPath('exit_code.py') });
+    assert.equal((await s.events.next('exited')).body.exitCode, 3);
+    await s.events.next('terminated');
+    await s.dc.restartRequest({});
+    assert.equal((await s.events.next('exited')).body.exitCode, 3);
+    await s.events.next('terminated');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('after disconnect the adapter process exits by itself', { timeout: 30_000 }, async () => {
+  const a = new RawDap();
+  try {
+    await a.answers(1);
+    a.request(2, 'disconnect', {});
+    assert.equal((await a.response(2)).success, true);
+    const code = await Promise.race([a.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000).unref())]);
+    assert.equal(code, 0);
+  } finally {
+    a.kill();
+  }
+});
+
+test('"python" given as a bare name is looked up on PATH', { skip: SKIP, timeout: 60_000 }, async () => {
+  // The adapter's PATH leads to the test interpreter; its cwd (the repository) has no such file.
+  const a = new RawDap({ ...process.env, PATH: `${dirname(PYTHON)}${delimiter}${process.env.PATH ?? ''}` });
+  try {
+    await a.answers(1);
+    a.request(2, 'launch', { program: programPath('exit_code.py'), python: basename(PYTHON) });
+    const r = await a.response(2);
+    assert.equal(r.success, true, JSON.stringify(r));
+    a.request(3, 'configurationDone', {});
+    await a.next((m) => m.type === 'event' && m.event === 'exited', 'the exited event');
+  } finally {
+    a.kill();
+  }
+});
+
+test('small ones: initialize without pathFormat, filters as a string, a breakpoint at line -3', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  try {
+    const init = await s.dc.initializeRequest({ adapterID: 'ftpython' });
+    assert.equal(init.success, true);
+    await s.dc.launchRequest({ program: programPath('loop.py'), python: PYTHON } as never);
+    await s.events.next('initialized');
+    await assert.rejects(s.dc.setExceptionBreakpointsRequest({ filters: 'raised' as never }), /an array of filter ids/);
+    const loop = programPath('loop.py');
+    const bps = (
+      await s.dc.setBreakpointsRequest({ source: { path: loop }, breakpoints: [{ line: -3 }, { line: lineOf('loop.py', 'BP-SQUARE') }] })
+    ).body.breakpoints;
+    assert.equal(bps.length, 2);
+    assert.equal(bps[0].verified, false);
+    assert.match(String(bps[0].message), /line -3/);
+    assert.equal(bps[1].verified, true);
+    assert.equal(bps[1].line, lineOf('loop.py', 'BP-SQUARE'));
+    await s.dc.setBreakpointsRequest({ source: { path: loop }, breakpoints: [] });
+    await s.dc.configurationDoneRequest();
+    await s.events.next('terminated');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('Ctrl-C while stopped at a breakpoint waits until the program resumes; no ftpy frames in its traceback', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const s = await startSession();
+  let pid = 0;
+  s.dc.on('process', (e) => {
+    pid = e.body.systemProcessId;
+  });
+  try {
+    const prog = programPath('sigint_stopped.py');
+    await launch(s, { program: prog }, { [prog]: [{ line: lineOf('sigint_stopped.py', 'BP-SIGINT'), condition: 'i == 3' }] });
+    const stopped = await s.events.next('stopped');
+    process.kill(pid, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.doesNotMatch(s.events.output('stdout'), /caught KeyboardInterrupt/, 'nothing of the program ran while it was shown stopped');
+    // Still stopped, still answering.
+    const frames = (await s.dc.stackTraceRequest({ threadId: stopped.body.threadId })).body.stackFrames;
+    assert.equal((await s.dc.evaluateRequest({ expression: 'i', frameId: frames[0].id, context: 'repl' })).body.result, '3');
+    await s.dc.setBreakpointsRequest({ source: { path: prog }, breakpoints: [] });
+    await s.dc.continueRequest({ threadId: stopped.body.threadId });
+    const exited = await s.events.next('exited');
+    assert.equal(exited.body.exitCode, 0);
+    const out = s.events.output('stdout');
+    assert.match(out, /caught KeyboardInterrupt/, 'delivered once the program ran again');
+    assert.match(out, /TRACEBACK .*sigint_stopped\.py/);
+    assert.doesNotMatch(out, /ftpy_runtime/, `no runtime frames in the traceback: ${out}`);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('an uncaught KeyboardInterrupt ends the program with status 130, as python does', { skip: SKIP, timeout: 60_000 }, async () => {
+  const s = await startSession();
+  try {
+    await launch(s, { program: programPath('uncaught_interrupt.py') });
+    assert.equal((await s.events.next('exited')).body.exitCode, 130);
+    const err = s.events.output('stderr');
+    assert.match(err, /KeyboardInterrupt/);
+    assert.doesNotMatch(err, /ftpy_runtime/);
+  } finally {
+    await stop(s);
+  }
+});
+
+/** The port in the `--connect 127.0.0.1:PORT` of a running process whose command line mentions `marker`. */
+function connectPortOf(marker: string): number | undefined {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!cmd.some((a) => a.includes(marker))) continue;
+      const i = cmd.indexOf('--connect');
+      if (i >= 0) return Number(cmd[i + 1].split(':').pop());
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
+
+test('a flood of rejected connections is one note and then a count, not one note each', {
+  skip: SKIP || (process.platform !== 'linux' && 'reads /proc'),
+  timeout: 60_000,
+}, async () => {
+  // An interpreter that takes 3 s to dial back, so that there is time to knock on its door.
+  const dir = mkdtempSync(join(tmpdir(), 'ftpy-flood-'));
+  const wrapper = join(dir, 'python3.13t');
+  writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in *--connect*) sleep 3;; esac\nexec "${PYTHON}" "$@"\n`, { mode: 0o755 });
+  const s = await startSession();
+  try {
+    await s.dc.initializeRequest({ adapterID: 'ftpython', pathFormat: 'path' });
+    const launched = s.dc.launchRequest({ program: programPath('exit_code.py'), python: wrapper } as never);
+    let port: number | undefined;
+    for (let i = 0; i < 100 && port === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      port = connectPortOf(dir);
+    }
+    assert.ok(port, 'found the port the adapter listens on');
+    await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<void>((resolve) => {
+            const sock = connect(port as number, '127.0.0.1', () => sock.end('{"type": "hello", "token": "wrong"}\n'));
+            sock.resume(); // read the rejection, so that the socket can end and close
+            sock.on('close', () => resolve());
+            sock.on('error', () => resolve());
+          }),
+      ),
+    );
+    await launched;
+    await s.events.next('initialized');
+    await s.dc.configurationDoneRequest();
+    await s.events.next('terminated');
+    const notes = s.events.all.filter((e) => e.event === 'output' && /Rejected/.test(String(e.body.output)));
+    assert.ok(
+      notes.length >= 1 && notes.length <= 2,
+      `${notes.length} notes: ${JSON.stringify(notes.map((e) => e.body.output).slice(0, 3))}`,
+    );
+    assert.match(String(notes[0].body.output), /did not present the session secret/);
+    if (notes.length === 2)
+      assert.match(String(notes[1].body.output), /Rejected \d+ more connections? that did not present the session secret/);
+  } finally {
+    await stop(s);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

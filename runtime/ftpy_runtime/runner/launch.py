@@ -19,13 +19,18 @@ line (what adapters before ``RuntimeOptions`` send); options in ``initialize`` o
 
 from __future__ import annotations
 
+import _thread
 import argparse
+import ctypes
 import dataclasses
 import os
 import secrets
+import signal
 import socket
 import sys
 import threading
+import time
+import types
 from typing import Any
 
 from ..agent import protocol
@@ -34,7 +39,7 @@ from ..agent.connection import connect, log
 from ..agent.protocol import RuntimeOptions
 from ..agent.secretfile import remove_all as remove_secret_files
 from ..agent.secretfile import write_secret
-from ..user_code import is_runtime_thread_name
+from ..user_code import is_internal, is_runtime_thread_name
 from . import child
 from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
 
@@ -147,6 +152,7 @@ def main(argv: list[str]) -> int:
     sys.argv = [program or module or "", *options.args]
     if options.stopOnEntry:
         debugger.stop_on_entry()
+    _defer_sigint_while_stopped(agent)
     code = 0
     try:
         if program is not None:
@@ -158,7 +164,8 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # the program's uncaught exception
         debugger.on_uncaught(exc)
         sys.stderr.write(format_exception_without_runtime(exc))
-        code = 1
+        # As python itself: an uncaught KeyboardInterrupt ends the process as SIGINT would (130).
+        code = 128 + signal.SIGINT if isinstance(exc, KeyboardInterrupt) else 1
     _join_threads()
     if race is not None:
         try:
@@ -175,6 +182,51 @@ def main(argv: list[str]) -> int:
         agent.conn.drain(2.0)
     remove_secret_files()
     return code
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+
+
+def _defer_sigint_while_stopped(agent: Agent) -> None:
+    """Ctrl-C (SIGINT) while the program is stopped is held back until it runs again.
+
+    With Python's own handler, a SIGINT that arrives while the main thread is parked at a
+    breakpoint raises KeyboardInterrupt inside the debugger's park loop: the program's
+    ``except KeyboardInterrupt`` runs behind a UI that still shows it stopped, with the
+    runtime's frames in its traceback.  This handler (installed only over Python's default
+    one) notes a SIGINT that finds the program stopped, or inside the runtime's own code, and
+    raises KeyboardInterrupt in the main thread once the program has resumed, as an
+    asynchronous exception, so that it surfaces in the program's own frame.  A SIGINT while
+    the program runs its own code is raised at once, as Python's handler would.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # the program's environment chose another handler: leave it alone
+    world = agent.debugger.world
+    main_ident = threading.get_ident()
+    pending = _thread.allocate_lock()  # held while a deferred SIGINT waits to be delivered
+
+    def deliver_when_running() -> None:
+        try:
+            while True:
+                time.sleep(0.02)
+                if not world.stop_requested:
+                    break
+            _set_async_exc(main_ident, KeyboardInterrupt)
+        finally:
+            pending.release()
+
+    def on_sigint(signum: int, frame: types.FrameType | None) -> None:
+        if world.stop_requested or (frame is not None and is_internal(frame.f_code.co_filename)):
+            if pending.acquire(blocking=False):
+                ident = _thread.start_new_thread(deliver_when_running, ())
+                world.threads.internal_idents.add(ident)
+            return
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, on_sigint)
 
 
 def _join_threads() -> None:

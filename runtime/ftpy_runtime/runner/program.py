@@ -67,8 +67,23 @@ def exit_code_of(exc: SystemExit) -> int:
 
 
 def format_exception_without_runtime(exc: BaseException) -> str:
-    """A traceback as Python would print it, minus the runtime's own frames."""
-    tb = exc.__traceback__
-    while tb is not None and is_internal(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """A traceback as Python would print it, minus the runtime's own frames (wherever they are:
+    the launcher's at the top, a signal handler's at the bottom)."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    for t in (te, *_chained(te)):
+        t.stack = traceback.StackSummary.from_list([f for f in t.stack if not is_internal(f.filename)])
+    return "".join(te.format())
+
+
+def _chained(te: traceback.TracebackException) -> list[traceback.TracebackException]:
+    out: list[traceback.TracebackException] = []
+    seen: set[int] = set()
+    todo = [te]
+    while todo:
+        t = todo.pop()
+        for nxt in (t.__cause__, t.__context__):
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                out.append(nxt)
+                todo.append(nxt)
+    return out

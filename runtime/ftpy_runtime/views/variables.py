@@ -145,20 +145,20 @@ class ReprWatchdog:
                 self.ident = _thread.start_new_thread(self._run, ())
             return self.ident
 
-    def arm(self) -> None:
-        if not self.ident:
-            return
+    def arm(self) -> bool:
+        """Start the clock on the calling thread's ``__repr__``, if it is listing children."""
         ident = _thread.get_ident()
+        if not self.ident or ident not in _listing:
+            return False
         with self._lock:
             self._armed[ident] = time.monotonic() + REPR_TIMEOUT
             self._fired.discard(ident)
             if not self._running:
                 self._running = True
                 self._wake.release()
+        return True
 
     def disarm(self) -> None:
-        if not self.ident:
-            return
         ident = _thread.get_ident()
         with self._lock:
             self._armed.pop(ident, None)
@@ -184,6 +184,9 @@ class ReprWatchdog:
 
 
 WATCHDOG = ReprWatchdog()
+#: Threads listing a handle's children (`children`): only there does each value get its own
+#: `REPR_TIMEOUT`.  An evaluation's result is the whole answer: it keeps the request's timeout.
+_listing: set[int] = set()
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -209,11 +212,13 @@ def safe_repr(value: Any) -> str:
     the request's own timeout (`EvalInterrupted`) goes on up.
     """
     try:
-        WATCHDOG.arm()
-        try:
+        if WATCHDOG.arm():
+            try:
+                text = _repr.repr(value)
+            finally:
+                WATCHDOG.disarm()
+        else:
             text = _repr.repr(value)
-        finally:
-            WATCHDOG.disarm()
     except ReprTimeout:
         return f"<repr() did not return within {REPR_TIMEOUT:g} s>"
     except EvalInterrupted:
@@ -270,7 +275,17 @@ def _item_name(evaluate_name: str | None, suffix: str) -> str | None:
 
 
 def children(handles: Handles, item: Any, filter_: str | None, start: int, count: int) -> list[dict[str, Any]]:
-    """The children of a handle, or the ``[start, start+count)`` slice of them."""
+    """The children of a handle, or the ``[start, start+count)`` slice of them; a ``__repr__``
+    that runs too long costs its own row only (`REPR_TIMEOUT`)."""
+    ident = _thread.get_ident()
+    _listing.add(ident)
+    try:
+        return _children(handles, item, filter_, start, count)
+    finally:
+        _listing.discard(ident)
+
+
+def _children(handles: Handles, item: Any, filter_: str | None, start: int, count: int) -> list[dict[str, Any]]:
     if isinstance(item, Scope):
         frame = item.frame
         if item.kind == "locals":

@@ -1,0 +1,4 @@
+import threading
+
+print("threads", threading.active_count(), len(threading.enumerate()))
+raise KeyboardInterrupt
