@@ -115,8 +115,11 @@ class ThreadState:
         sget = site_stacks.get
         interned: dict[Frames, Frames] = {}
 
+        cur: list[Any] = [None, None]     # the activation last seen, and its stack
+
         def restack(site: int, act: Any) -> None:
             fr = acts.get(act)
+            cur[0] = act
             if fr is None:
                 if len(acts) >= 64:
                     acts.clear()
@@ -125,6 +128,7 @@ class ThreadState:
                 if len(interned) > 4096:
                     interned.clear()
                 acts[act] = fr
+            cur[1] = fr
             if sget(site) is not fr:
                 site_stacks[site] = fr
                 bapp(STACK)
@@ -140,7 +144,7 @@ class ThreadState:
                 if site not in seen:
                     sadd(site)
                     sample(site)
-            else:
+            elif act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
             bapp(-1)
@@ -166,7 +170,7 @@ class ThreadState:
                 if site not in seen:
                     sadd(site)
                     sample(site)
-            else:
+            elif act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
             bapp(h)
@@ -184,10 +188,12 @@ class ThreadState:
         self.keep.append(stack)
 
     # Synchronisation (always called on this thread) ----------------------------------
-    def _log_vc(self) -> None:
+    def _log_vc(self, release: bool = False) -> None:
         self.last.clear()
         self.buf.append(SYNC)
-        self.buf.append(NOKEY)
+        # aux 0 marks a release: the new clock differs from the old one only in this
+        # thread's own entry, which lets the detector merge accesses across it.
+        self.buf.append(0 if release else NOKEY)
         self.keep.append(self.vc[:])
         if len(self.keep) >= LOG_LIMIT:
             self.flush()
@@ -202,10 +208,25 @@ class ThreadState:
 
     def release(self) -> Any:
         """The clock to publish at a release; advances this thread's epoch."""
-        snap = self.vc[:]
-        self.vc[self.idx] += 1
-        self._log_vc()
+        vc = self.vc
+        snap = vc[:]
+        vc[self.idx] += 1
+        # _log_vc(release=True), inlined: lock-heavy code releases once per access.
+        self.last.clear()
+        buf = self.buf
+        buf.append(SYNC)
+        buf.append(0)
+        keep = self.keep
+        keep.append(vc[:])
         self.published = snap
+        if len(keep) >= LOG_LIMIT:
+            self.flush()
+        else:
+            self.syncs_since_check += 1
+            if self.syncs_since_check >= 256:
+                self.syncs_since_check = 0
+                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+                    self.flush()
         return snap
 
     def new_epoch(self) -> int:
