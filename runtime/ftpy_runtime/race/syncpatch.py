@@ -148,6 +148,15 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
     return Lock, RLock
 
 
+def _like(fn: Any, original: Any) -> None:
+    """Give a replacement the names and docstring of what it replaces."""
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(fn, attr, getattr(original, attr))
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+
+
 def _rlock_factory(impl: type, original: Any) -> Any:
     """threading.RLock is a factory function, not a class (it cannot be subclassed)."""
 
@@ -246,8 +255,7 @@ class SyncPatcher:
 
         for name, fn in (("start", start), ("_bootstrap_inner", _bootstrap_inner),
                          ("join", join), ("is_alive", is_alive)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Thread.{name}"
+            _like(fn, getattr(Thread, name))
             self._patch(Thread, name, fn)
 
         # Event.is_set / wait ------------------------------------------------------------
@@ -283,8 +291,7 @@ class SyncPatcher:
             return r
 
         for name, fn in (("set", ev_set), ("is_set", ev_is_set), ("wait", ev_wait)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Event.{name}"
+            _like(fn, getattr(Event, name))
             self._patch(Event, name, fn)
         # Event.isSet stays: it warns, then calls is_set (patched above).
 
@@ -314,6 +321,8 @@ class SyncPatcher:
                 return self.get(False)
 
         SimpleQueue.__module__ = "queue"
+        SimpleQueue.__qualname__ = "SimpleQueue"
+        SimpleQueue.__doc__ = _queue.SimpleQueue.__doc__
         self._patch(queue, "SimpleQueue", SimpleQueue)
 
         # os._exit ------------------------------------------------------------------------
@@ -324,5 +333,7 @@ class SyncPatcher:
                 code = session.before_os_exit(code)
             finally:
                 orig_exit(code)
+
+        _like(_exit, orig_exit)
 
         self._patch(os, "_exit", _exit)
