@@ -236,7 +236,7 @@ class _Shard:
             sh = self._shadow(obj)
             self._plain(sh, obj, desc.name, kind, u, vc, site, stack, False)
             return
-        if isinstance(obj, _LOCAL_TYPE):
+        if issubclass(type(obj), _LOCAL_TYPE):   # not isinstance: it asks obj.__class__ (user code)
             return
         tp = type(obj)
         models = self._models

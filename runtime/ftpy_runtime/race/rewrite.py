@@ -15,11 +15,13 @@ The hooks are tiny and return their first argument, so an access keeps its shape
     counter  (a global)    ->  (_ftpy_a(True, SITE) and counter)
 
 `SITE` is an int constant naming the access (kind, field, line, function); see sites.py.
-In an ordinary function the hooks are fetched once, on entry, into the locals ``_ftpy_a``
-and ``_ftpy_k`` (each thread gets its own closures, so the hot path touches nothing
-shared).  Generators, coroutines, lambdas, class bodies and module code may change thread
-between accesses or cannot hold a prologue, so there each access asks ``_ftpy_tl`` (the
-per-thread hook holder) instead.
+``_ftpy_a`` and ``_ftpy_k`` above stand for ``HOLDER.a`` and ``HOLDER.k``: HOLDER is the
+per-thread hook holder (hooks.HookHolder; each thread gets its own closures, so the hot path
+touches nothing shared), put into the code objects as a *constant* when a module is loaded
+(`link`): the program sees no new global, local or builtin name (``globals()``,
+``locals()``, ``dir()`` and ``types.FunctionType(code, {})`` work as without the detector),
+and no prologue statement adds a ``sys.settrace`` line event.  Compiled and cached code holds
+the placeholder string HOLDER_PLACEHOLDER there instead.
 """
 
 from __future__ import annotations
@@ -33,6 +35,22 @@ from . import containers as C
 from . import sites as S
 
 HOOK_MODULE = "ftpy_runtime.race.hooks"
+# Stands for the hook holder in compiled (and cached, marshalled) code until `link`.
+HOLDER_PLACEHOLDER = "\0ftpy-race-hook-holder\0"
+
+
+def _holder(at: ast.AST) -> ast.expr:
+    return ast.copy_location(ast.Constant(HOLDER_PLACEHOLDER), at)
+
+
+def link(code: Any, holder: Any) -> Any:
+    """`code` (and the code objects nested in it) with the hook holder in place of HOLDER_PLACEHOLDER."""
+    consts = code.co_consts
+    new = tuple(holder if (type(c) is str and c == HOLDER_PLACEHOLDER)
+                else link(c, holder) if hasattr(c, "co_consts") else c for c in consts)
+    if all(a is b for a, b in zip(new, consts)):
+        return code
+    return code.replace(co_consts=new)
 
 # Container methods whose receiver the detector wants to see (it checks the receiver's
 # type at run time; on other objects these are ordinary calls and are ignored).  The
@@ -45,6 +63,8 @@ ITERATING_BUILTINS = frozenset({
     "all", "enumerate", "reversed", "iter", "zip", "map", "filter", "bytes", "bytearray",
 })
 ALL_ARGS_BUILTINS = frozenset({"zip"})
+# Every access reaches its hook through the holder constant: no prologue binding locals.
+HOLDER_ONLY = True
 
 
 def _is_generator(node: ast.AST) -> bool:
@@ -234,8 +254,7 @@ class Rewriter(ast.NodeTransformer):
                 outer.used = True
                 return ast.copy_location(ast.Name(f"_ftpy_{which}", ast.Load()), node)
             break
-        return ast.copy_location(
-            ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), which, ast.Load()), node)
+        return ast.copy_location(ast.Attribute(_holder(node), which, ast.Load()), node)
 
     def call(self, which: str, args: list[ast.expr], at: ast.AST) -> ast.Call:
         fn = self.hook(which, at)
@@ -551,9 +570,7 @@ class Rewriter(ast.NodeTransformer):
             insert_at += 1
         anchor = node.body[insert_at] if insert_at < len(node.body) else None
         prelude: list[ast.stmt] = [
-            ast.ImportFrom(HOOK_MODULE, [ast.alias("tl", "_ftpy_tl"), ast.alias("tok", "_ftpy_tok"),
-                                         ast.alias("register", "_ftpy_reg")], 0),
-            ast.Expr(ast.Call(ast.Name("_ftpy_reg", ast.Load()),
+            ast.Expr(ast.Call(ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "reg", ast.Load()),
                               [ast.Constant(self.path), ast.Constant(tuple(self.sites))], [])),
         ]
         for p in prelude:
@@ -597,7 +614,7 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(node, ast.Lambda):
             sc = _Scope("lambda", qual, table, False)
         else:
-            fast = isinstance(node, ast.FunctionDef) and not _is_generator(node)
+            fast = isinstance(node, ast.FunctionDef) and not _is_generator(node) and not HOLDER_ONLY
             sc = _Scope("function", qual, table, fast)
         if table is not None:
             sc.cells = dict(self.analysis.cells.get(table.get_id(), {}))
@@ -614,12 +631,12 @@ class Rewriter(ast.NodeTransformer):
             prologue.append(ast.Assign(
                 [ast.Tuple([ast.Name("_ftpy_a", ast.Store()), ast.Name("_ftpy_k", ast.Store()),
                             ast.Name("_ftpy_n", ast.Store())], ast.Store())],
-                ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), "akc", ast.Load())))
+                ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "akc", ast.Load())))
             prologue.append(ast.Assign([ast.Name("_ftpy_n", ast.Store())],
                                        ast.Call(ast.Name("_ftpy_n", ast.Load()), [], [])))
         for token in sc.cells.values():
-            prologue.append(ast.Assign([ast.Name(token, ast.Store())],
-                                       ast.Call(ast.Name("_ftpy_tok", ast.Load()), [], [])))
+            prologue.append(ast.Assign([ast.Name(token, ast.Store())], ast.Call(
+                ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "tok", ast.Load()), [], [])))
         if prologue:
             body = node.body
             at = 1 if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)

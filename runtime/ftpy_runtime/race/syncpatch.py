@@ -73,10 +73,19 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
         def __repr__(self) -> str:
             return repr(self._ftpy_lock)
 
+        def __dir__(self) -> list[str]:
+            return dir(self._ftpy_lock)
+
+        def __reduce_ex__(self, protocol: Any) -> Any:
+            return self._ftpy_lock.__reduce_ex__(protocol)   # "cannot pickle '_thread.lock' object"
+
     class Lock(_Traced):
         """A threading.Lock that the race detector can see (same behaviour)."""
 
         __slots__ = ()
+
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("type '_thread.lock' is not an acceptable base type")
 
         def __init__(self) -> None:
             self._ftpy_lock = alloc()
@@ -142,6 +151,9 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
 
         __slots__ = ()
 
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("type '_thread.RLock' is not an acceptable base type")
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._ftpy_lock = make_rlock()
             self._ftpy_vc: Optional[tuple] = None
@@ -168,7 +180,34 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
         def _recursion_count(self) -> int:
             return self._ftpy_lock._recursion_count()
 
+    # Pickled by reference as what they replace (a spawn or forkserver child, or a Manager's
+    # server process, unpickles the real ones): multiprocessing pickles threading.Lock.
+    Lock.__module__, Lock.__qualname__ = "threading", "Lock"
+    RLock.__module__, RLock.__name__, RLock.__qualname__ = "_thread", "RLock", "RLock"
     return Lock, RLock
+
+
+def _like(fn: Any, original: Any) -> None:
+    """Give a replacement the names and docstring of what it replaces."""
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(fn, attr, getattr(original, attr))
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+
+
+def _rlock_factory(impl: type, original: Any) -> Any:
+    """threading.RLock is a factory function, not a class (it cannot be subclassed)."""
+
+    def RLock(*args: Any, **kwargs: Any) -> Any:
+        return impl(*args, **kwargs)
+
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(RLock, attr, getattr(original, attr))
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+    return RLock
 
 
 class SyncPatcher:
@@ -205,7 +244,7 @@ class SyncPatcher:
         lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock,
                                                      session.tl)
         self._patch(threading, "Lock", lock_class)
-        self._patch(threading, "RLock", rlock_class)
+        self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 
         # Threads ----------------------------------------------------------------------
         Thread = threading.Thread
@@ -256,8 +295,7 @@ class SyncPatcher:
 
         for name, fn in (("start", start), ("_bootstrap_inner", _bootstrap_inner),
                          ("join", join), ("is_alive", is_alive)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Thread.{name}"
+            _like(fn, getattr(Thread, name))
             self._patch(Thread, name, fn)
 
         # Event.is_set / wait ------------------------------------------------------------
@@ -293,10 +331,9 @@ class SyncPatcher:
             return r
 
         for name, fn in (("set", ev_set), ("is_set", ev_is_set), ("wait", ev_wait)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Event.{name}"
+            _like(fn, getattr(Event, name))
             self._patch(Event, name, fn)
-        self._patch(Event, "isSet", ev_is_set)
+        # Event.isSet stays: it warns, then calls is_set (patched above).
 
         # queue.SimpleQueue ---------------------------------------------------------------
         class SimpleQueue(_queue.SimpleQueue):  # type: ignore[misc]
@@ -324,6 +361,8 @@ class SyncPatcher:
                 return self.get(False)
 
         SimpleQueue.__module__ = "queue"
+        SimpleQueue.__qualname__ = "SimpleQueue"
+        SimpleQueue.__doc__ = _queue.SimpleQueue.__doc__
         self._patch(queue, "SimpleQueue", SimpleQueue)
 
         # os._exit ------------------------------------------------------------------------
@@ -334,5 +373,7 @@ class SyncPatcher:
                 code = session.before_os_exit(code)
             finally:
                 orig_exit(code)
+
+        _like(_exit, orig_exit)
 
         self._patch(os, "_exit", _exit)
