@@ -47,13 +47,28 @@ Frames = tuple  # tuple of (file, function, line), innermost first
 
 # Objects the detector never checks (immutable, or views and iterators, whose container is
 # checked where it is accessed): not logged, so the log never holds them, nor what they hold.
-# `True` stands for a module's globals, so bool is logged.
+# `True` stands for a module's globals, so bool is logged.  Other built-in types that take
+# no weak reference and have no __dict__ (iterators and views of every kind, weakrefs,
+# cells...) are left out too (_unchecked_builtin), so the log does not keep alive what they
+# point to; the built-in containers that take none (_HELD_TYPES) must be held.
 _UNCHECKED_TYPES = frozenset({
     int, float, complex, str, bytes, tuple, frozenset, range, type(None), type(Ellipsis),
     type(NotImplemented), type({}.keys()), type({}.values()), type({}.items()),
     type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
     type(reversed([])), memoryview, slice,
 })
+_HELD_TYPES = frozenset({list, dict, bytearray, bool, object})
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+
+
+def _unchecked_builtin(tp: type) -> bool:
+    """A type whose objects take no weak reference and have neither a __dict__ nor the
+    __slots__ of a Python class: a C type (an iterator, a view, a cell...), nothing of which
+    is checked.  Read from the type's own slots, never through a metaclass."""
+    if tp.__dictoffset__:
+        return False
+    return not any("__slots__" in _type_dict(c) for c in _type_mro(tp))
 
 
 def capture_stack(skip: int) -> Frames:
@@ -112,6 +127,18 @@ class ThreadState:
         # changes nothing in the hooks.
         type_, id_, len_, hash_ = type, id, len, hash
         skip = _UNCHECKED_TYPES
+        held = _HELD_TYPES
+        # id(type) -> (weak reference to it, _unchecked_builtin(type)), this thread's own: a
+        # class made in a function must still be freed when the program drops it.
+        verdicts: dict[int, tuple[Any, bool]] = {}
+
+        def unchecked(tp: type) -> bool:
+            v = verdicts.get(id_(tp))
+            if v is None or v[0]() is not tp:
+                if len(verdicts) > 1024:
+                    verdicts.clear()
+                v = verdicts[id_(tp)] = (wref(tp), _unchecked_builtin(tp))
+            return v[1]
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -166,10 +193,10 @@ class ThreadState:
                 return obj
             if tp.__weakrefoffset__:
                 r = wref(obj)    # the object's existing plain weak reference, when it has one
-            elif tp is ref_type:
-                return obj       # a weakref's own fields are read-only; would read as a ref
+            elif tp in held or not unchecked(tp):
+                r = obj          # no weak reference to it: held until the check
             else:
-                r = obj
+                return obj
             k = id_(obj) ^ site
             if last_get(k) is r:
                 return obj
@@ -192,10 +219,10 @@ class ThreadState:
                 return obj
             if tp.__weakrefoffset__:
                 r = wref(obj)
-            elif tp is ref_type:
-                return obj
-            else:
+            elif tp in held or not unchecked(tp):
                 r = obj
+            else:
+                return obj
             if type_(key) in plain:
                 h = hash_(key)
             else:
