@@ -450,7 +450,7 @@ class Rewriter(ast.NodeTransformer):
             func.value = self.visit(func.value)
             node.args = [self.visit(a) for a in node.args]
             node.keywords = [self.visit(k) for k in node.keywords]
-            if func.attr in CONTAINER_METHODS and self._receiver_tracked(raw_recv):
+            if func.attr in CONTAINER_METHODS and self._receiver_tracked(raw_recv) and not _fresh(raw_recv):
                 if (func.attr in KEYED_METHODS and node.args
                         and not isinstance(node.args[0], ast.Starred) and _simple_key(node.args[0])):
                     func.value = self.call("k", [func.value, self.site(S.METHOD, func.attr, func),
