@@ -32,7 +32,8 @@ from .vectorclock import vc_join
 Current = Callable[[], Optional[ThreadState]]
 
 
-def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any]) -> tuple[type, type]:
+def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any],
+                       holder: Any = None) -> tuple[type, type]:
     """The Lock and RLock wrappers, bound to this session's ``current`` thread-state getter.
 
     Both publish the releasing thread's clock on release and join it on acquire; they differ
@@ -90,8 +91,46 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
             self._ftpy_lock = alloc()
             self._ftpy_vc: Optional[tuple] = None
 
-        acquire_lock = _Traced.acquire
-        release_lock = _Traced.release
+        # The hot path of lock-heavy code: `with lock:` is one Python call each way.
+        # The thread's state is read from the per-thread hook holder (an attribute, not a
+        # call); after the session finishes a thread's state only logs into the void.
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            ok = self._ftpy_lock.acquire(blocking, timeout)
+            if ok:
+                vc = self._ftpy_vc
+                if vc is not None:
+                    ts = holder.ts
+                    if ts is not None and vc is not ts.published:
+                        ts.acquire(vc)
+            return ok
+
+        def __enter__(self) -> bool:
+            self._ftpy_lock.acquire()
+            vc = self._ftpy_vc
+            if vc is not None:
+                ts = holder.ts
+                if ts is not None and vc is not ts.published:
+                    ts.acquire(vc)
+            return True
+
+        def release(self) -> None:
+            lock = self._ftpy_lock
+            if lock.locked():
+                ts = holder.ts
+                if ts is not None:
+                    self._ftpy_vc = ts.release()
+            lock.release()
+
+        def __exit__(self, *exc: Any) -> None:
+            lock = self._ftpy_lock
+            if lock.locked():
+                ts = holder.ts
+                if ts is not None:
+                    self._ftpy_vc = ts.release()
+            lock.release()
+
+        acquire_lock = acquire
+        release_lock = release
 
         def _held(self) -> bool:
             return self._ftpy_lock.locked()
@@ -206,7 +245,8 @@ class SyncPatcher:
         current: Current = session.current
         publish = self.publish
 
-        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock)
+        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock,
+                                                     session.tl)
         self._patch(threading, "Lock", lock_class)
         self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 

@@ -163,6 +163,7 @@ class ThreadState:
 
         getframe = sys._getframe
         mix = 0x9E3779B97F4A7C15
+        cur: list[Any] = [None, None]     # the activation last seen, and its stack
 
         def restack(site: int, act: Any) -> None:
             if act is None:
@@ -173,6 +174,7 @@ class ThreadState:
                 fb = f.f_back
                 act = id_(f) ^ (id_(fb) * mix) ^ ((fb.f_lineno or 0) << 1 if fb is not None else 0)
             fr = acts.get(act)
+            cur[0] = act
             if fr is None:
                 if len(acts) >= 64:
                     acts.clear()
@@ -181,6 +183,7 @@ class ThreadState:
                 if len(interned) > 4096:
                     interned.clear()
                 acts[act] = fr
+            cur[1] = fr
             if sget(site) is not fr:
                 site_stacks[site] = fr
                 bapp(STACK)
@@ -248,10 +251,12 @@ class ThreadState:
         self.keep.append(stack)
 
     # Synchronisation (always called on this thread) ----------------------------------
-    def _log_vc(self) -> None:
+    def _log_vc(self, release: bool = False) -> None:
         self.last.clear()
         self.buf.append(SYNC)
-        self.buf.append(NOKEY)
+        # aux 0 marks a release: the new clock differs from the old one only in this
+        # thread's own entry, which lets the detector merge accesses across it.
+        self.buf.append(0 if release else NOKEY)
         self.keep.append(self.vc[:])
         if len(self.keep) >= LOG_LIMIT:
             self.flush()
@@ -266,10 +271,25 @@ class ThreadState:
 
     def release(self) -> Any:
         """The clock to publish at a release; advances this thread's epoch."""
-        snap = self.vc[:]
-        self.vc[self.idx] += 1
-        self._log_vc()
+        vc = self.vc
+        snap = vc[:]
+        vc[self.idx] += 1
+        # _log_vc(release=True), inlined: lock-heavy code releases once per access.
+        self.last.clear()
+        buf = self.buf
+        buf.append(SYNC)
+        buf.append(0)
+        keep = self.keep
+        keep.append(vc[:])
         self.published = snap
+        if len(keep) >= LOG_LIMIT:
+            self.flush()
+        else:
+            self.syncs_since_check += 1
+            if self.syncs_since_check >= 256:
+                self.syncs_since_check = 0
+                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+                    self.flush()
         return snap
 
     def new_epoch(self) -> int:
