@@ -165,14 +165,15 @@ class ThreadState:
         mix = 0x9E3779B97F4A7C15
         cur: list[Any] = [None, None]     # the activation last seen, and its stack
 
+        def activation() -> int:
+            # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see no
+            # new local): the instrumented frame, its caller and the instruction the caller
+            # is at name the activation instead; none is kept, so no frame outlives its call.
+            f = getframe(2)
+            fb = f.f_back
+            return id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
+
         def restack(site: int, act: Any) -> None:
-            if act is None:
-                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
-                # no new local): the caller's frame, its caller and that one's line name the
-                # activation instead; none of them is kept, so no frame outlives its call.
-                f = getframe(2)
-                fb = f.f_back
-                act = id_(f) ^ (id_(fb) * mix) ^ ((fb.f_lineno or 0) << 1 if fb is not None else 0)
             fr = acts.get(act)
             cur[0] = act
             if fr is None:
@@ -204,7 +205,10 @@ class ThreadState:
             if last_get(k) is r:
                 return obj
             last[k] = r
-            restack(site, act)
+            if act is None:
+                act = activation()
+            if act != cur[0] or sget(site) is not cur[1]:
+                restack(site, act)
             bapp(site)
             bapp(-1)
             kapp(r)
@@ -234,7 +238,10 @@ class ThreadState:
             if last_get(lk) is r:
                 return obj
             last[lk] = r
-            restack(site, act)
+            if act is None:
+                act = activation()
+            if act != cur[0] or sget(site) is not cur[1]:
+                restack(site, act)
             bapp(site)
             bapp(h)
             kapp(r)
