@@ -200,6 +200,10 @@ def _rlock_factory(impl: type, original: Any) -> Any:
     """threading.RLock is a factory function, not a class (it cannot be subclassed)."""
 
     def RLock(*args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:   # as threading.RLock warns (3.13), pointing at the caller
+            import warnings
+            warnings.warn("Passing arguments to RLock is deprecated and will be removed in 3.15",
+                          DeprecationWarning, stacklevel=2)
         return impl(*args, **kwargs)
 
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
