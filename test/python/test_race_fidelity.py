@@ -122,6 +122,20 @@ class SameBehaviour(unittest.TestCase):
             d = {1: Res()}
             tup(d)
             events.append("after replace")
+            from collections import deque
+            class C:
+                pass
+            def cycle(i):             # iterators of every kind are not held either
+                obj = C()
+                ref = weakref.ref(obj)
+                container = deque([obj, 1]) if i == 0 else reversed(deque([obj, 1]))
+                obj.x = iter(container)
+                obj.y = iter({obj: 1}.items())
+                obj.z = set([obj, 1])
+                del obj, container
+                gc.collect()
+                return ref() is None
+            events.append(("cycles collected", cycle(0), cycle(1)))
             def task(box):
                 box.v = 1
                 return box.v

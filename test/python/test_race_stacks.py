@@ -107,6 +107,19 @@ class ExactStacks(unittest.TestCase):
                 got = frames(races[0][side], path)
                 self.assertEqual(got[:17], want[:17], p.stderr)
 
+    def test_callers_that_differ_two_levels_up(self):
+        # touch() is always called from the same line of helper(); only helper's caller
+        # differs, so the frames of touch and helper are alike on both paths.
+        path = os.path.join(CORPUS, "race_two_callers_deep.py")
+        races, p = race(path)
+        self.assertEqual(len(races), 1, p.stderr)
+        want = [("touch", line_of(path, "obj.n += 1")),
+                ("helper", line_of(path, "    touch(obj)\n")),
+                ("via_shared", line_of(path, "helper(shared)")),
+                ("worker", line_of(path, "        via_shared()\n"))]
+        for side in ("current", "previous"):
+            self.assertEqual(frames(races[0][side], path), want, p.stderr)
+
     def test_nested_function_frame_is_not_doubled(self):
         src = textwrap.dedent("""\
             import threading

@@ -26,7 +26,7 @@ import operator
 import os
 import sys
 import weakref
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from typing import Any, Callable, Optional
 
 from . import containers as C
@@ -139,16 +139,24 @@ class Detector:
         auxs = buf[1::2]
         # One int per record, exact (bit fields that cannot overlap): id, site, key hash,
         # epoch number within the log.  Big ints are not GC-tracked, tuples would be.
-        # A segment ends at every SYNC (new clock) and STACK (a site's stack changed)
-        # record, so accesses are merged only when both their clock and stack agree.
-        segs = accumulate(map((0).__gt__, sites))
+        # Accesses to one (object, site, key) are merged within a segment, keeping the
+        # last one.  A segment ends at every STACK record (a site's stack changed) and every
+        # SYNC record except a release's (aux 0): a release only advances this thread's own
+        # clock entry, and an access in a later epoch races with every access the same
+        # access in an earlier epoch would race with (FastTrack's epoch order), so merging
+        # across releases loses no race.  That is what makes lock-heavy code cheap: the
+        # accesses between one lock's acquire and release, repeated a thousand times, are
+        # checked once per log.  Each kept access takes the clock of its own position.
+        segs = accumulate(map(operator.and_, map((0).__gt__, sites), map(operator.ne, auxs, repeat(0))))
+        is_sync = list(map(S.SYNC.__eq__, sites))
+        fine = list(accumulate(is_sync))
+        vcs = [ts.det_vc, *compress(keep, is_sync)]
         keys = map(operator.add,
                    map(operator.add, map(id, keep), map(operator.lshift, sites, repeat(64))),
                    map(operator.add,
                        map(operator.lshift, map(operator.and_, auxs, repeat(_MASK64)), repeat(128)),
                        map(operator.lshift, segs, repeat(192))))
         uniq = dict(zip(keys, range(n)))
-        vc = ts.det_vc
         stacks = ts.det_stacks
         # Thread-owned caches.  On 3.13t a dict lookup whose key object is owned by
         # another thread is ~100x slower than one with its own (or immortal) keys, so
@@ -165,9 +173,7 @@ class Detector:
         for i in uniq.values():
             site = sites[i]
             if site < 0:
-                if site == S.SYNC:
-                    vc = keep[i]
-                else:
+                if site != S.SYNC:
                     stacks[auxs[i]] = keep[i]
                 continue
             desc = get_site(site)
@@ -184,9 +190,9 @@ class Detector:
             if batch is None:
                 batch = batches[shard] = []
             batch.append(i)
-            batch.append(vc)
+            batch.append(vcs[fine[i]])
             batch.append(stacks.get(site))    # the stack as of this record, in log order
-        ts.det_vc = vc
+        ts.det_vc = vcs[-1]
         u = ts.idx
         for shard_index, batch in enumerate(batches):
             if batch is None:

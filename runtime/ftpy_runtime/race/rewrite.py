@@ -450,7 +450,7 @@ class Rewriter(ast.NodeTransformer):
             func.value = self.visit(func.value)
             node.args = [self.visit(a) for a in node.args]
             node.keywords = [self.visit(k) for k in node.keywords]
-            if func.attr in CONTAINER_METHODS and self._receiver_tracked(raw_recv):
+            if func.attr in CONTAINER_METHODS and self._receiver_tracked(raw_recv) and not _fresh(raw_recv):
                 if (func.attr in KEYED_METHODS and node.args
                         and not isinstance(node.args[0], ast.Starred) and _simple_key(node.args[0])):
                     func.value = self.call("k", [func.value, self.site(S.METHOD, func.attr, func),
@@ -467,7 +467,7 @@ class Rewriter(ast.NodeTransformer):
                 rng = range(0, last)
             for i in rng:
                 a = node.args[i]
-                if not isinstance(a, ast.Starred):
+                if not isinstance(a, ast.Starred) and not _fresh(a):
                     node.args[i] = self.record(a, S.ITER, func.id, a)
         return node
 
@@ -490,8 +490,10 @@ class Rewriter(ast.NodeTransformer):
         return node
 
     def _visit_loop_iter(self, node: ast.For | ast.comprehension) -> None:
+        fresh = _fresh(node.iter)
         node.iter = self.visit(node.iter)
-        node.iter = self.record(node.iter, S.ITER, "for", node.iter)
+        if not fresh:
+            node.iter = self.record(node.iter, S.ITER, "for", node.iter)
 
     def visit_For(self, node: ast.For) -> Any:
         post = self._name_writes([node.target], S.NAME_W, node)
@@ -516,12 +518,14 @@ class Rewriter(ast.NodeTransformer):
     def _comprehension(self, node: ast.AST, elts: list[str], own_scope: bool) -> Any:
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         # The first iterable is evaluated in the enclosing scope (but := is not allowed there).
+        first_iter = gens[0].iter
         self.no_walrus += 1
         try:
             gens[0].iter = self.visit(gens[0].iter)
         finally:
             self.no_walrus -= 1
-        gens[0].iter = self.record(gens[0].iter, S.ITER, "for", gens[0].iter)
+        if not _fresh(first_iter):
+            gens[0].iter = self.record(gens[0].iter, S.ITER, "for", gens[0].iter)
         pushed = False
         if own_scope:
             parent = self.scope
@@ -533,8 +537,10 @@ class Rewriter(ast.NodeTransformer):
             for i, g in enumerate(gens):
                 g.target = self.visit(g.target)
                 if i:
+                    fresh = _fresh(g.iter)
                     g.iter = self.visit(g.iter)
-                    g.iter = self.record(g.iter, S.ITER, "for", g.iter)
+                    if not fresh:
+                        g.iter = self.record(g.iter, S.ITER, "for", g.iter)
                 g.ifs = [self.visit(x) for x in g.ifs]
             for e in elts:
                 setattr(node, e, self.visit(getattr(node, e)))
@@ -664,6 +670,16 @@ def _child_qualname(parent: _Scope, name: str) -> str:
     if parent.kind == "class":
         return f"{parent.qualname}.{name}"
     return f"{parent.qualname}.<locals>.{name}"
+
+
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+             ast.GeneratorExp, ast.Constant, ast.JoinedStr)
+
+
+def _fresh(node: ast.expr) -> bool:
+    """A display or comprehension: a new object no other thread can see yet, so iterating
+    it cannot race; not logging it also keeps the log from holding what it holds."""
+    return isinstance(node, _DISPLAYS)
 
 
 def _clone_load(node: ast.expr) -> ast.expr:

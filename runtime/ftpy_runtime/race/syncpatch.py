@@ -32,7 +32,8 @@ from .vectorclock import vc_join
 Current = Callable[[], Optional[ThreadState]]
 
 
-def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any]) -> tuple[type, type]:
+def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any],
+                       holder: Any = None) -> tuple[type, type]:
     """The Lock and RLock wrappers, bound to this session's ``current`` thread-state getter.
 
     Both publish the releasing thread's clock on release and join it on acquire; they differ
@@ -90,8 +91,46 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
             self._ftpy_lock = alloc()
             self._ftpy_vc: Optional[tuple] = None
 
-        acquire_lock = _Traced.acquire
-        release_lock = _Traced.release
+        # The hot path of lock-heavy code: `with lock:` is one Python call each way.
+        # The thread's state is read from the per-thread hook holder (an attribute, not a
+        # call); after the session finishes a thread's state only logs into the void.
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            ok = self._ftpy_lock.acquire(blocking, timeout)
+            if ok:
+                vc = self._ftpy_vc
+                if vc is not None:
+                    ts = holder.ts
+                    if ts is not None and vc is not ts.published:
+                        ts.acquire(vc)
+            return ok
+
+        def __enter__(self) -> bool:
+            self._ftpy_lock.acquire()
+            vc = self._ftpy_vc
+            if vc is not None:
+                ts = holder.ts
+                if ts is not None and vc is not ts.published:
+                    ts.acquire(vc)
+            return True
+
+        def release(self) -> None:
+            lock = self._ftpy_lock
+            if lock.locked():
+                ts = holder.ts
+                if ts is not None:
+                    self._ftpy_vc = ts.release()
+            lock.release()
+
+        def __exit__(self, *exc: Any) -> None:
+            lock = self._ftpy_lock
+            if lock.locked():
+                ts = holder.ts
+                if ts is not None:
+                    self._ftpy_vc = ts.release()
+            lock.release()
+
+        acquire_lock = acquire
+        release_lock = release
 
         def _held(self) -> bool:
             return self._ftpy_lock.locked()
@@ -148,10 +187,23 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
     return Lock, RLock
 
 
+def _like(fn: Any, original: Any) -> None:
+    """Give a replacement the names and docstring of what it replaces."""
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(fn, attr, getattr(original, attr))
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+
+
 def _rlock_factory(impl: type, original: Any) -> Any:
     """threading.RLock is a factory function, not a class (it cannot be subclassed)."""
 
     def RLock(*args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:   # as threading.RLock warns (3.13), pointing at the caller
+            import warnings
+            warnings.warn("Passing arguments to RLock is deprecated and will be removed in 3.15",
+                          DeprecationWarning, stacklevel=2)
         return impl(*args, **kwargs)
 
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
@@ -193,7 +245,8 @@ class SyncPatcher:
         current: Current = session.current
         publish = self.publish
 
-        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock)
+        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock,
+                                                     session.tl)
         self._patch(threading, "Lock", lock_class)
         self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 
@@ -246,8 +299,7 @@ class SyncPatcher:
 
         for name, fn in (("start", start), ("_bootstrap_inner", _bootstrap_inner),
                          ("join", join), ("is_alive", is_alive)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Thread.{name}"
+            _like(fn, getattr(Thread, name))
             self._patch(Thread, name, fn)
 
         # Event.is_set / wait ------------------------------------------------------------
@@ -283,8 +335,7 @@ class SyncPatcher:
             return r
 
         for name, fn in (("set", ev_set), ("is_set", ev_is_set), ("wait", ev_wait)):
-            fn.__name__ = name
-            fn.__qualname__ = f"Event.{name}"
+            _like(fn, getattr(Event, name))
             self._patch(Event, name, fn)
         # Event.isSet stays: it warns, then calls is_set (patched above).
 
@@ -314,6 +365,8 @@ class SyncPatcher:
                 return self.get(False)
 
         SimpleQueue.__module__ = "queue"
+        SimpleQueue.__qualname__ = "SimpleQueue"
+        SimpleQueue.__doc__ = _queue.SimpleQueue.__doc__
         self._patch(queue, "SimpleQueue", SimpleQueue)
 
         # os._exit ------------------------------------------------------------------------
@@ -324,5 +377,7 @@ class SyncPatcher:
                 code = session.before_os_exit(code)
             finally:
                 orig_exit(code)
+
+        _like(_exit, orig_exit)
 
         self._patch(os, "_exit", _exit)

@@ -47,13 +47,28 @@ Frames = tuple  # tuple of (file, function, line), innermost first
 
 # Objects the detector never checks (immutable, or views and iterators, whose container is
 # checked where it is accessed): not logged, so the log never holds them, nor what they hold.
-# `True` stands for a module's globals, so bool is logged.
+# `True` stands for a module's globals, so bool is logged.  Other built-in types that take
+# no weak reference and have no __dict__ (iterators and views of every kind, weakrefs,
+# cells...) are left out too (_unchecked_builtin), so the log does not keep alive what they
+# point to; the built-in containers that take none (_HELD_TYPES) must be held.
 _UNCHECKED_TYPES = frozenset({
     int, float, complex, str, bytes, tuple, frozenset, range, type(None), type(Ellipsis),
     type(NotImplemented), type({}.keys()), type({}.values()), type({}.items()),
     type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
     type(reversed([])), memoryview, slice,
 })
+_HELD_TYPES = frozenset({list, dict, bytearray, bool, object})
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+
+
+def _unchecked_builtin(tp: type) -> bool:
+    """A type whose objects take no weak reference and have neither a __dict__ nor the
+    __slots__ of a Python class: a C type (an iterator, a view, a cell...), nothing of which
+    is checked.  Read from the type's own slots, never through a metaclass."""
+    if tp.__dictoffset__:
+        return False
+    return not any("__slots__" in _type_dict(c) for c in _type_mro(tp))
 
 
 def capture_stack(skip: int) -> Frames:
@@ -112,6 +127,18 @@ class ThreadState:
         # changes nothing in the hooks.
         type_, id_, len_, hash_ = type, id, len, hash
         skip = _UNCHECKED_TYPES
+        held = _HELD_TYPES
+        # id(type) -> (weak reference to it, _unchecked_builtin(type)), this thread's own: a
+        # class made in a function must still be freed when the program drops it.
+        verdicts: dict[int, tuple[Any, bool]] = {}
+
+        def unchecked(tp: type) -> bool:
+            v = verdicts.get(id_(tp))
+            if v is None or v[0]() is not tp:
+                if len(verdicts) > 1024:
+                    verdicts.clear()
+                v = verdicts[id_(tp)] = (wref(tp), _unchecked_builtin(tp))
+            return v[1]
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -136,16 +163,19 @@ class ThreadState:
 
         getframe = sys._getframe
         mix = 0x9E3779B97F4A7C15
+        cur: list[Any] = [None, None]     # the activation last seen, and its stack
+
+        def activation() -> int:
+            # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see no
+            # new local): the instrumented frame, its caller and the instruction the caller
+            # is at name the activation instead; none is kept, so no frame outlives its call.
+            f = getframe(2)
+            fb = f.f_back
+            return id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
 
         def restack(site: int, act: Any) -> None:
-            if act is None:
-                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
-                # no new local): the caller's frame, its caller and that one's line name the
-                # activation instead; none of them is kept, so no frame outlives its call.
-                f = getframe(2)
-                fb = f.f_back
-                act = id_(f) ^ (id_(fb) * mix) ^ ((fb.f_lineno or 0) << 1 if fb is not None else 0)
             fr = acts.get(act)
+            cur[0] = act
             if fr is None:
                 if len(acts) >= 64:
                     acts.clear()
@@ -154,6 +184,7 @@ class ThreadState:
                 if len(interned) > 4096:
                     interned.clear()
                 acts[act] = fr
+            cur[1] = fr
             if sget(site) is not fr:
                 site_stacks[site] = fr
                 bapp(STACK)
@@ -166,15 +197,18 @@ class ThreadState:
                 return obj
             if tp.__weakrefoffset__:
                 r = wref(obj)    # the object's existing plain weak reference, when it has one
-            elif tp is ref_type:
-                return obj       # a weakref's own fields are read-only; would read as a ref
+            elif tp in held or not unchecked(tp):
+                r = obj          # no weak reference to it: held until the check
             else:
-                r = obj
+                return obj
             k = id_(obj) ^ site
             if last_get(k) is r:
                 return obj
             last[k] = r
-            restack(site, act)
+            if act is None:
+                act = activation()
+            if act != cur[0] or sget(site) is not cur[1]:
+                restack(site, act)
             bapp(site)
             bapp(-1)
             kapp(r)
@@ -192,10 +226,10 @@ class ThreadState:
                 return obj
             if tp.__weakrefoffset__:
                 r = wref(obj)
-            elif tp is ref_type:
-                return obj
-            else:
+            elif tp in held or not unchecked(tp):
                 r = obj
+            else:
+                return obj
             if type_(key) in plain:
                 h = hash_(key)
             else:
@@ -204,7 +238,10 @@ class ThreadState:
             if last_get(lk) is r:
                 return obj
             last[lk] = r
-            restack(site, act)
+            if act is None:
+                act = activation()
+            if act != cur[0] or sget(site) is not cur[1]:
+                restack(site, act)
             bapp(site)
             bapp(h)
             kapp(r)
@@ -221,10 +258,12 @@ class ThreadState:
         self.keep.append(stack)
 
     # Synchronisation (always called on this thread) ----------------------------------
-    def _log_vc(self) -> None:
+    def _log_vc(self, release: bool = False) -> None:
         self.last.clear()
         self.buf.append(SYNC)
-        self.buf.append(NOKEY)
+        # aux 0 marks a release: the new clock differs from the old one only in this
+        # thread's own entry, which lets the detector merge accesses across it.
+        self.buf.append(0 if release else NOKEY)
         self.keep.append(self.vc[:])
         if len(self.keep) >= LOG_LIMIT:
             self.flush()
@@ -239,10 +278,25 @@ class ThreadState:
 
     def release(self) -> Any:
         """The clock to publish at a release; advances this thread's epoch."""
-        snap = self.vc[:]
-        self.vc[self.idx] += 1
-        self._log_vc()
+        vc = self.vc
+        snap = vc[:]
+        vc[self.idx] += 1
+        # _log_vc(release=True), inlined: lock-heavy code releases once per access.
+        self.last.clear()
+        buf = self.buf
+        buf.append(SYNC)
+        buf.append(0)
+        keep = self.keep
+        keep.append(vc[:])
         self.published = snap
+        if len(keep) >= LOG_LIMIT:
+            self.flush()
+        else:
+            self.syncs_since_check += 1
+            if self.syncs_since_check >= 256:
+                self.syncs_since_check = 0
+                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+                    self.flush()
         return snap
 
     def new_epoch(self) -> int:
