@@ -4,7 +4,18 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FtpyError } from './core/errors';
@@ -18,16 +29,38 @@ export interface RuntimeAddress {
   secret: string;
 }
 
-/** The secret a `--listen` runtime on this machine left for us (no `secret` attribute was given). */
+/**
+ * The secret a `--listen` runtime on this machine left for us (no `secret` attribute was given).
+ * Only a regular file of this user that no one else can read or write is believed: anything
+ * else (a symlink, another user's file, a 0644 one) is refused with a message saying why. Even
+ * a stale file cannot leak the secret: the handshake never sends it.
+ */
 export function secretFromFile(port: number): string {
   const path = join(homedir(), ...SECRET_DIR, `port-${port}.secret`);
-  if (!existsSync(path)) {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(path);
+  } catch {
     throw new FtpyError(
       `No \`secret\` was given and the runtime's secret file \`${path}\` does not exist. ` +
         'Pass the secret the runtime printed (attach attribute `secret`), or start it with `--listen` on this machine.',
     );
   }
-  return readFileSync(path, 'utf8').trim();
+  const uid = process.getuid?.();
+  const why = !st.isFile()
+    ? 'is not a regular file'
+    : uid !== undefined && st.uid !== uid
+      ? 'belongs to another user'
+      : (st.mode & 0o077) !== 0
+        ? `can be read or written by others (mode ${(st.mode & 0o777).toString(8)})`
+        : undefined;
+  if (why) throw new FtpyError(`The runtime's secret file \`${path}\` ${why}: not using it. Pass the attach attribute \`secret\`.`);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, 'utf8').trim();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

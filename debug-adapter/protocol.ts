@@ -5,9 +5,10 @@
  * message types, command names and event names; `test/dap/protocol.test.ts` reads both and
  * fails when they drift apart. Change them together.
  *
- * Wire format: one JSON object per line over a loopback TCP socket. The side that connects
- * speaks first with a `hello` carrying the per-session secret; the listening side answers
- * `welcome` or `rejected` (and hangs up). Then the adapter sends `request`s, the runtime
+ * Wire format: one JSON object per line over a loopback TCP socket. Every connection starts with
+ * the mutual handshake (`handshake` in runtimeConnection.ts): each side proves with an HMAC over
+ * fresh nonces that it knows the per-session secret, which never travels (`hello`, `challenge`,
+ * `proof`, then `welcome` or `rejected` and a hang-up). Then the adapter sends `request`s, the runtime
  * answers each with a `response` (same seq) and volunteers `event`s.
  *
  * The first request is `initialize`, with `arguments: { options: RuntimeOptions }`: the whole
@@ -26,8 +27,8 @@ import {
   runtimeOptionNames,
 } from './core/launchAttributes';
 
-/** Bumped when a message changes shape incompatibly. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped when a message changes shape incompatibly (2: the mutual HMAC handshake). */
+export const PROTOCOL_VERSION = 2;
 
 /** Environment variable carrying the session secret to a launched runtime (never argv). */
 export const TOKEN_ENV = 'FTPY_SESSION_TOKEN';
@@ -35,7 +36,15 @@ export const TOKEN_ENV = 'FTPY_SESSION_TOKEN';
 /** Where `--listen` leaves its secret when none was given: `~/<SECRET_DIR>/port-<PORT>.secret`. */
 export const SECRET_DIR = ['.cache', 'ftpy', 'sessions'] as const;
 
-export const MESSAGE_TYPES = ['hello', 'welcome', 'rejected', 'request', 'response', 'event'] as const;
+export const MESSAGE_TYPES = ['hello', 'challenge', 'proof', 'welcome', 'rejected', 'request', 'response', 'event'] as const;
+
+/**
+ * The handshake: the label every proof's HMAC starts with, the longest line a peer may send
+ * before it has authenticated, and how long it has to authenticate.
+ */
+export const HANDSHAKE_LABEL = 'ftpy-handshake';
+export const MAX_HANDSHAKE_LINE = 1024;
+export const HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** Requests the adapter may send. Most mirror the DAP request of the same name. */
 export const COMMANDS = [
@@ -73,7 +82,18 @@ export interface Hello {
   type: 'hello';
   protocol: number;
   role: 'runtime' | 'adapter';
-  token: string;
+  nonce: string;
+}
+export interface Challenge {
+  type: 'challenge';
+  protocol: number;
+  role: string;
+  nonce: string;
+  proof: string;
+}
+export interface Proof {
+  type: 'proof';
+  proof: string;
 }
 export interface Welcome {
   type: 'welcome';
@@ -103,7 +123,7 @@ export interface RuntimeEvent {
   event: EventName;
   body: Record<string, unknown>;
 }
-export type Message = Hello | Welcome | Rejected | Request | Response | RuntimeEvent;
+export type Message = Hello | Challenge | Proof | Welcome | Rejected | Request | Response | RuntimeEvent;
 
 /** The runtime's `process` event and `initialize` response. */
 export interface ProcessInfo {

@@ -12,7 +12,8 @@ function pythonProtocol(): Record<string, unknown> {
     'import json',
     'from ftpy_runtime.agent import protocol as p',
     'print(json.dumps({"PROTOCOL_VERSION": p.PROTOCOL_VERSION, "TOKEN_ENV": p.TOKEN_ENV, "SECRET_DIR": list(p.SECRET_DIR),',
-    ' "MESSAGE_TYPES": list(p.MESSAGE_TYPES), "COMMANDS": list(p.COMMANDS), "EVENTS": list(p.EVENTS),',
+    ' "MESSAGE_TYPES": list(p.MESSAGE_TYPES), "HANDSHAKE": [p.HANDSHAKE_LABEL, p.MAX_HANDSHAKE_LINE, p.HANDSHAKE_TIMEOUT_MS],',
+    ' "COMMANDS": list(p.COMMANDS), "EVENTS": list(p.EVENTS),',
     ' "RUNTIME_OPTIONS": p.runtime_options_schema()}))',
   ].join('\n');
   const out = execFileSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: resolve('runtime') }, encoding: 'utf8' });
@@ -25,6 +26,7 @@ test('protocol.ts and protocol.py declare the same names', () => {
   assert.equal(py.TOKEN_ENV, ts.TOKEN_ENV);
   assert.deepEqual(py.SECRET_DIR, [...ts.SECRET_DIR]);
   assert.deepEqual(py.MESSAGE_TYPES, [...ts.MESSAGE_TYPES]);
+  assert.deepEqual(py.HANDSHAKE, [ts.HANDSHAKE_LABEL, ts.MAX_HANDSHAKE_LINE, ts.HANDSHAKE_TIMEOUT_MS]);
   assert.deepEqual(py.COMMANDS, [...ts.COMMANDS]);
   assert.deepEqual(py.EVENTS, [...ts.EVENTS]);
   // The launch options: the same keys, in the same order, with the same wire types and defaults.

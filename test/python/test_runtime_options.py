@@ -21,6 +21,7 @@ import unittest
 from typing import Any
 
 from ftpy_runtime.agent import protocol
+from ftpy_runtime.agent.handshake import handshake
 from ftpy_runtime.agent.protocol import RuntimeOptions
 
 RUNTIME_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "runtime")
@@ -49,10 +50,8 @@ class FakeAdapter:
 
     def accept(self) -> None:
         self.sock, _ = self.server.accept()
+        self.buffer = handshake(self.sock, self.token, listening=True, role="adapter")
         self.sock.settimeout(WAIT)
-        hello = self.read()
-        assert hello["type"] == "hello" and hello["token"] == self.token, hello
-        self.write({"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "role": "adapter"})
 
     def write(self, message: dict[str, Any]) -> None:
         assert self.sock is not None

@@ -24,6 +24,7 @@ from ..views.variables import Handles, Scope
 from ..world.parked_calls import EvalTimeout, run_on
 from ..world.threads import ThreadState
 from . import protocol
+from . import secretfile
 from .connection import Connection, accept_authenticated, debug, log
 from .protocol import RuntimeOptions
 
@@ -354,6 +355,7 @@ class Agent:
             def terminate() -> None:
                 if self.conn is not None:
                     self.conn.drain(1.0)
+                secretfile.remove_all()  # os._exit skips atexit
                 os._exit(0)
             return {}, terminate
         def detach() -> None:

@@ -1,4 +1,4 @@
-"""A JSON-lines socket to the debug adapter, and the secret handshake in front of it.
+"""A JSON-lines socket to the debug adapter, and the listener that authenticates it (`handshake`).
 
 Sending is safe from any thread (one lock, held only for ``sendall``).  Receiving happens on
 the agent's reader thread alone.  Nothing here ever holds a lock while waiting to *receive*.
@@ -8,18 +8,17 @@ the agent's reader thread alone.  Nothing here ever holds a lock while waiting t
 from __future__ import annotations
 
 import _queue
-import hmac
+import _thread
 import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from . import protocol
-
-#: How long a peer may take to present its hello before we hang up on it.
-HELLO_TIMEOUT = 10.0
+from .handshake import HANDSHAKE_TIMEOUT, HandshakeError, handshake
 
 
 def log(message: str) -> None:
@@ -53,14 +52,14 @@ class Connection:
     Receiving happens on the agent's reader thread alone.
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, received: bytes = b"") -> None:
         self.sock = sock
         try:
             # Small request/response messages: without this, Nagle and delayed ACKs add 40 ms a stop.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-        self._buffer = b""
+        self._buffer = received  # what arrived with the handshake
         self.closed = False
         # The runtime's own queues and locks come from _queue/_thread directly: the race detector
         # patches the threading/queue module attributes, and the debugger must not be observed.
@@ -139,38 +138,122 @@ class Connection:
 
 
 def connect(host: str, port: int, token: str) -> Connection:
-    """Connect to a listening adapter and present the secret.  Raises ConnectionError if refused."""
-    sock = socket.create_connection((host, port), timeout=HELLO_TIMEOUT)
-    conn = Connection(sock)
-    conn.send({"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "role": "runtime", "token": token})
-    conn.drain(HELLO_TIMEOUT)
-    line = conn.read_line()
-    sock.settimeout(None)
-    if line is None:
-        raise ConnectionError("the debug adapter closed the connection during the handshake")
-    reply = protocol.decode(line)
-    if reply["type"] != "welcome":
-        raise ConnectionError(f"the debug adapter rejected this runtime: {reply.get('message')}")
-    return conn
+    """Dial a listening adapter and run the mutual handshake.  Raises ConnectionError if refused."""
+    sock = socket.create_connection((host, port), timeout=HANDSHAKE_TIMEOUT)
+    try:
+        rest = handshake(sock, token, listening=False, role="runtime")
+    except BaseException:
+        sock.close()
+        raise
+    return Connection(sock, rest)
+
+
+#: At most this many connections are handled half-way through the handshake at once; one more
+#: pushes out the oldest, so idle or slow strangers cannot keep a real adapter out.
+MAX_PENDING = 16
+
+
+class Listener:
+    """The ``--listen`` side: accepts connections and hands over the first that authenticates.
+
+    A thread (``ftpy-listener``) accepts; each connection gets its own short-lived thread
+    (``ftpy-handshake``) that runs `handshake` under its deadline, so a peer that sends nothing,
+    dribbles bytes or floods cannot delay another.  Connections that come while an adapter is
+    attached are turned away with a message.
+    """
+
+    def __init__(self, server: socket.socket, token: str) -> None:
+        self._server = server
+        self._token = token
+        self._lock = _thread.allocate_lock()
+        self._pending: list[socket.socket] = []
+        self._waiting = False
+        self._ready: _queue.SimpleQueue[Connection | None] = _queue.SimpleQueue()
+        self._rejections = 0
+        threading.Thread(target=self._accept_forever, name="ftpy-listener", daemon=True).start()
+
+    def accept(self) -> Connection:
+        """Wait for the next authenticated connection.  Raises OSError once the server is closed."""
+        with self._lock:
+            self._waiting = True
+        conn = self._ready.get()
+        if conn is None:
+            raise OSError("the listening socket was closed")
+        return conn
+
+    def _accept_forever(self) -> None:
+        while True:
+            try:
+                sock, addr = self._server.accept()
+            except OSError:
+                self._ready.put(None)
+                return
+            with self._lock:
+                self._pending.append(sock)
+                oldest = self._pending.pop(0) if len(self._pending) > MAX_PENDING else None
+            if oldest is not None:
+                try:  # its handshake thread sees the end of the stream, gives up and closes it
+                    oldest.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            who = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else str(addr)
+            threading.Thread(target=self._authenticate, args=(sock, who), name="ftpy-handshake", daemon=True).start()
+
+    def _authenticate(self, sock: socket.socket, who: str) -> None:
+        try:
+            # An adapter that has just detached leaves the agent a moment to come back for the next.
+            busy = True
+            for _ in range(100):
+                with self._lock:
+                    busy = not self._waiting
+                if not busy:
+                    break
+                time.sleep(0.02)
+            if busy:
+                sock.settimeout(1.0)
+                sock.sendall(protocol.encode({"type": "rejected", "message": "another debug adapter is attached"}))
+                raise HandshakeError("another debug adapter is attached")
+            rest = handshake(sock, self._token, listening=True, role="runtime")
+            with self._lock:
+                taken = not self._waiting
+                self._waiting = False
+            if taken:
+                raise HandshakeError("another debug adapter is attached")
+            self._ready.put(Connection(sock, rest))
+            return
+        except BaseException as exc:  # whatever a stranger sends, this thread never takes the agent with it
+            self._note_rejection(who, exc)
+            _hang_up(sock)
+        finally:
+            with self._lock:
+                if sock in self._pending:
+                    self._pending.remove(sock)
+
+    def _note_rejection(self, who: str, exc: BaseException) -> None:
+        self._rejections += 1
+        n = self._rejections
+        if n <= 5 or n % 100 == 0:
+            more = f" ({n} rejected so far)" if n > 5 else ""
+            log(f"rejected a connection from {who}: {exc}{more}")
+
+
+def _hang_up(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+_listeners: dict[int, Listener] = {}
 
 
 def accept_authenticated(server: socket.socket, token: str) -> Connection:
-    """Accept connections until one presents the right secret.  Others are rejected and logged."""
-    while True:
-        sock, addr = server.accept()
-        sock.settimeout(HELLO_TIMEOUT)
-        conn = Connection(sock)
-        try:
-            line = conn.read_line()
-            hello = protocol.decode(line) if line is not None else None
-        except (ValueError, OSError):
-            hello = None
-        offered = hello.get("token") if isinstance(hello, dict) and hello.get("type") == "hello" else None
-        if isinstance(offered, str) and hmac.compare_digest(offered.encode(), token.encode()):
-            sock.settimeout(None)
-            conn.send({"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "role": "runtime"})
-            return conn
-        log(f"rejected a connection from {addr[0]}:{addr[1]}: it did not present the session secret")
-        conn.send({"type": "rejected", "message": "wrong or missing session secret"})
-        conn.drain(1.0)
-        conn.close()
+    """The next connection on ``server`` that passes the mutual handshake (see `Listener`)."""
+    listener = _listeners.get(id(server))
+    if listener is None:
+        listener = _listeners[id(server)] = Listener(server, token)
+    return listener.accept()

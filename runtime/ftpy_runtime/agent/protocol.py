@@ -5,9 +5,9 @@ message types, command names and event names; ``test/dap/protocol.test.ts`` read
 fails when they drift apart.  Change them together.
 
 The wire format is one JSON object per line (UTF-8, ``\\n``-terminated) over a loopback TCP
-socket.  The side that connects speaks first with a ``hello`` carrying the per-session secret;
-the side that listens answers ``welcome`` or ``rejected`` and, for a bad secret, hangs up.
-After that the adapter sends ``request`` messages, and the runtime answers each with a
+socket.  Every connection starts with the mutual handshake of ``handshake.py``: each side
+proves with an HMAC over fresh nonces that it knows the per-session secret, which never travels
+(``hello``, ``challenge``, ``proof``, then ``welcome`` or ``rejected`` and a hang-up).  After that the adapter sends ``request`` messages, and the runtime answers each with a
 ``response`` (same ``seq``) and volunteers ``event`` messages.
 
 The first request is ``initialize``, whose ``arguments`` are ``{"options": RuntimeOptions}``:
@@ -25,8 +25,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-#: Bumped when a message changes shape incompatibly.
-PROTOCOL_VERSION = 1
+#: Bumped when a message changes shape incompatibly (2: the mutual HMAC handshake).
+PROTOCOL_VERSION = 2
 
 #: The environment variable that carries the session secret to a launched runtime.  Never argv:
 #: other users can read a process's command line.
@@ -37,7 +37,13 @@ TOKEN_ENV = "FTPY_SESSION_TOKEN"
 SECRET_DIR = (".cache", "ftpy", "sessions")
 
 #: The kinds of message on the wire.
-MESSAGE_TYPES = ("hello", "welcome", "rejected", "request", "response", "event")
+MESSAGE_TYPES = ("hello", "challenge", "proof", "welcome", "rejected", "request", "response", "event")
+
+#: The handshake (``handshake.py``): the label every proof's HMAC starts with, the longest line a
+#: peer may send before it has authenticated, and how long it has to authenticate.
+HANDSHAKE_LABEL = "ftpy-handshake"
+MAX_HANDSHAKE_LINE = 1024
+HANDSHAKE_TIMEOUT_MS = 5000
 
 #: Requests the adapter may send.  Most mirror the DAP request of the same name.
 COMMANDS = (

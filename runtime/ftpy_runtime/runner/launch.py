@@ -10,8 +10,8 @@ back, presents the secret from the FTPY_SESSION_TOKEN environment variable, and 
 run from the ``initialize`` request (``protocol.RuntimeOptions``: program or module, args, cwd,
 stopOnEntry, justMyCode, races, raceSuppressions, trackLocks).  ``--listen`` is a person's
 command line, for attaching later: the options are flags, the runtime waits for an adapter
-that knows the secret, which is taken from FTPY_SESSION_TOKEN or made up and written to a file
-only this user can read.
+that knows the secret, which is taken from FTPY_SESSION_TOKEN or made up and written to a new
+file only this user can read, removed at exit (``agent/secretfile.py``).
 
 For a transition period ``--connect`` also accepts the flags and the program on its command
 line (what adapters before ``RuntimeOptions`` send); options in ``initialize`` override them.
@@ -32,6 +32,8 @@ from ..agent import protocol
 from ..agent.agent import Agent
 from ..agent.connection import connect, log
 from ..agent.protocol import RuntimeOptions
+from ..agent.secretfile import remove_all as remove_secret_files
+from ..agent.secretfile import write_secret
 from ..user_code import is_runtime_thread_name
 from . import child
 from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
@@ -91,23 +93,6 @@ def check_launch(options: RuntimeOptions) -> RuntimeOptions:
     return options
 
 
-def secret_file(port: int) -> str:
-    return os.path.join(os.path.expanduser("~"), *protocol_secret_dir(), f"port-{port}.secret")
-
-
-def protocol_secret_dir() -> tuple[str, ...]:
-    return tuple(protocol.SECRET_DIR)
-
-
-def _write_secret(port: int, token: str) -> str:
-    path = secret_file(port)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token)
-    return path
-
-
 def main(argv: list[str]) -> int:
     ns = parse_args(argv)
     token = os.environ.pop(protocol.TOKEN_ENV, "") or ""
@@ -129,7 +114,11 @@ def main(argv: list[str]) -> int:
             token = secrets.token_hex(32)
         server = socket.create_server(("127.0.0.1", ns.listen))
         port = server.getsockname()[1]
-        path = _write_secret(port, token)
+        try:
+            path = write_secret(port, token)
+        except OSError as exc:
+            log(f"cannot leave the session secret for an adapter: {exc}")
+            return 2
         log(f"listening on 127.0.0.1:{port} (session secret in {path})")
         agent = Agent(None, server=server, token=token, terminate_on_disconnect=False, options=options_from_flags(ns))
         agent.describe(agent.options.program or agent.options.module)
@@ -184,6 +173,7 @@ def main(argv: list[str]) -> int:
     agent.send_event("exited", {"exitCode": code})
     if agent.conn is not None:
         agent.conn.drain(2.0)
+    remove_secret_files()
     return code
 
 
