@@ -25,7 +25,9 @@ import { runtimeDir } from '../debug-adapter/core/paths';
 import { launch, end, waitForOutput } from './dap';
 
 const ROOT = resolve(__dirname, '..');
-const WORKLOADS = ['objects', 'text', 'numeric', 'locked'];
+const WORKLOADS = ['objects', 'text', 'numeric', 'locked', 'library'];
+// `ftpy race` slowdown targets (issue 11): attribute-heavy code ≤ 5×, the rest (lock-heavy included) ≤ 10×.
+const RACE_TARGET: Record<string, number> = { objects: 5 };
 const W = (name: string): string => join(ROOT, 'bench', 'workloads', `${name}.py`);
 const UNRELATED = W('unrelated');
 const PROGRAMS = join(ROOT, 'bench', 'programs');
@@ -298,8 +300,8 @@ export async function main(argv: string[]): Promise<number> {
         figures.push({
           name: `ftpy race slowdown, ${w}, ${t} thr`,
           value: `${f2(r)}×  (peak RSS ${f2(rss)}×)`,
-          target: '≤ 10×',
-          met: r <= 10,
+          target: `≤ ${RACE_TARGET[w] ?? 10}×`,
+          met: r <= (RACE_TARGET[w] ?? 10),
           data: byThreads[t].race,
         });
       }

@@ -8,7 +8,16 @@
  * breakpoints (to send again after a restart) and which request started the session. It keeps
  * no process-global state and never exits the process, so the extension can run it inline.
  */
-import { ExitedEvent, Event, InitializedEvent, LoggingDebugSession, OutputEvent, TerminatedEvent, type Thread } from '@vscode/debugadapter';
+import {
+  ExitedEvent,
+  Event,
+  InitializedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  TerminatedEvent,
+  type Thread,
+  ThreadEvent,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { type AnnouncedChild, childAttachConfiguration } from './childProcesses';
 import { FtpyError } from './core/errors';
@@ -29,7 +38,13 @@ type Body = Record<string, unknown>;
 const CUSTOM_REQUESTS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['ftpython/ownership', 'ownership'],
   ['ftpython/locks', 'locks'],
+  ['ftpython/threadStacks', 'threadStacks'],
+  ['ftpython/parallelEvaluate', 'parallelEvaluate'],
+  ['ftpython/freeze', 'freeze'],
 ]);
+
+/** Debug Console commands that are not Python: `!threads` prints every stack grouped (Delve's `goroutines -group`). */
+const THREADS_COMMAND = /^\s*!threads(\s+--group)?\s*$/;
 
 export class FtpySession extends LoggingDebugSession {
   private debuggee?: Debuggee;
@@ -124,6 +139,7 @@ export class FtpySession extends LoggingDebugSession {
       supportsRestartRequest: true,
       supportsDelayedStackTraceLoading: true,
       supportsSingleThreadExecutionRequests: true,
+      supportsDataBreakpoints: true,
       exceptionBreakpointFilters: [
         { filter: 'raised', label: 'Raised Exceptions', description: 'Stop wherever an exception is raised in your code.', default: false },
         {
@@ -285,6 +301,31 @@ export class FtpySession extends LoggingDebugSession {
     this.forward(response, 'setExceptionBreakpoints', args);
   }
 
+  /** "Break on Value Change": runtime/ftpy_runtime/debugger/databreakpoints.py (a `condition` such as `thread != owner` filters by thread). */
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
+    if (!this.debuggee?.isConnected) {
+      response.body = { dataId: null, description: 'the program is not running' };
+      this.sendResponse(response);
+      return;
+    }
+    this.forward(response, 'dataBreakpointInfo', args, { dataId: null, description: 'the program has ended' });
+  }
+
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
+    if (!this.debuggee?.isConnected) {
+      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not running' })) };
+      this.sendResponse(response);
+      return;
+    }
+    this.forward(response, 'setDataBreakpoints', args, { breakpoints: [] });
+  }
+
   protected override configurationDoneRequest(
     response: DebugProtocol.ConfigurationDoneResponse,
     args: DebugProtocol.ConfigurationDoneArguments,
@@ -296,7 +337,24 @@ export class FtpySession extends LoggingDebugSession {
   // Execution.
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
-    this.forward(response, 'continue', args);
+    this.forwardSingleThread(response, 'continue', args);
+  }
+
+  /**
+   * A request that may let one thread go (`singleThread`). VS Code's own buttons never send it
+   * (vscode#166450); the extension's "… This Thread Only" commands do, through customRequest,
+   * which VS Code does not follow: the `continued` event tells it which thread runs now.
+   */
+  private forwardSingleThread(response: DebugProtocol.Response, command: Command, args: DebugProtocol.ContinueArguments): void {
+    if (!args?.singleThread) {
+      this.forward(response, command, args);
+      return;
+    }
+    this.handle(response, async () => {
+      response.body = await this.requireDebuggee().request(command, args as unknown as Body);
+      this.sendResponse(response);
+      this.sendEvent(new Event('continued', { threadId: args.threadId, allThreadsContinued: false }));
+    });
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
@@ -304,7 +362,7 @@ export class FtpySession extends LoggingDebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.forward(response, 'next', args);
+    this.forwardSingleThread(response, 'next', args);
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
@@ -350,6 +408,14 @@ export class FtpySession extends LoggingDebugSession {
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    if (args.context === 'repl' && THREADS_COMMAND.test(args.expression)) {
+      this.handle(response, async () => {
+        const body = await this.requireDebuggee().request('threadStacks', {});
+        response.body = { result: String(body.text ?? ''), variablesReference: 0 };
+        this.sendResponse(response);
+      });
+      return;
+    }
     this.forward(response, 'evaluate', args);
   }
 
@@ -364,14 +430,47 @@ export class FtpySession extends LoggingDebugSession {
   /**
    * Custom requests: `ftpython/ownership` (live objects per owning thread, `{ top?: number }`)
    * and `ftpython/locks` (held tracked locks, waiting threads, deadlocks). Both only while stopped.
+   * `ftpython/threadStacks` (every stack, grouped: Parallel Stacks), `ftpython/parallelEvaluate`
+   * (`{ expression, depth?, threadIds? }`: Parallel Watch), `ftpython/freeze`
+   * (`{ threadId, frozen }`: freeze or thaw a thread).
    */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === 'ftpython/focusThread' || command === 'ftpython/freeze') {
+      this.parallelRequest(command, response, (args ?? {}) as Body);
+      return;
+    }
     const runtimeCommand = CUSTOM_REQUESTS.get(command);
     if (runtimeCommand === undefined) {
       this.sendErrorResponse(response, { id: 1002, format: `Unknown request ${command}.`, showUser: false });
       return;
     }
     this.forward(response, runtimeCommand, (args ?? {}) as object);
+  }
+
+  /**
+   * `ftpython/focusThread` (`{ threadId }`): move the client's focus to a stopped thread. No DAP
+   * request does, and no VS Code API (vscode#281784): a `stopped` event for the thread, marked
+   * `ftpyFocus`, makes VS Code select it. `ftpython/freeze`: then a `thread` event, on which VS
+   * Code asks for the threads again and shows the label that says "(frozen)".
+   */
+  private parallelRequest(command: string, response: DebugProtocol.Response, args: Body): void {
+    this.handle(response, async () => {
+      const threadId = Number(args.threadId);
+      if (command === 'ftpython/freeze') response.body = await this.requireDebuggee().request('freeze', args);
+      this.sendResponse(response);
+      if (command === 'ftpython/freeze') this.sendEvent(new ThreadEvent('started', threadId));
+      else
+        this.sendEvent(
+          new Event('stopped', {
+            reason: 'pause',
+            description: 'Selected in Parallel Stacks',
+            threadId,
+            allThreadsStopped: true,
+            preserveFocusHint: false,
+            ftpyFocus: true,
+          }),
+        );
+    });
   }
 
   // Ending and restarting.

@@ -52,6 +52,8 @@ export const COMMANDS = [
   'setBreakpoints',
   'setFunctionBreakpoints',
   'setExceptionBreakpoints',
+  'dataBreakpointInfo',
+  'setDataBreakpoints',
   'configurationDone',
   'continue',
   'pause',
@@ -68,6 +70,9 @@ export const COMMANDS = [
   'exceptionInfo',
   'ownership',
   'locks',
+  'threadStacks',
+  'parallelEvaluate',
+  'freeze',
   'disconnect',
 ] as const;
 

@@ -323,14 +323,13 @@ export class RuntimeListener {
       socket.destroy();
       return;
     }
-    const connection = new RuntimeConnection(socket, rest);
-    if (this.onEach) {
-      this.onEach(connection);
-      return;
+    if (!this.onEach) {
+      this.done = true;
+      this.server.close();
     }
-    this.done = true;
-    this.server.close();
-    this.resolveAccepted(connection);
+    const connection = new RuntimeConnection(socket, rest);
+    if (this.onEach) this.onEach(connection);
+    else this.resolveAccepted(connection);
   }
 }
 

@@ -8,6 +8,7 @@ import { DEBUG_TYPE } from '../debug-adapter/core/contributions';
 import { EXPECTED_GIL, FtpyAdapterFactory, FtpyConfigurationProvider } from './debugConfiguration';
 import { selectInterpreter } from './interpreterChoice';
 import { provisionWithProgress } from './provisioning';
+import { registerParallelTools } from './parallel';
 import { registerRaceView } from './raceView/showRace';
 import { RaceDiagnosticsClient } from './raceClient';
 import { RaceReportError, parseRaceReport } from './raceReport';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output, status, races);
   races.start().catch((e: unknown) => output.appendLine(`The race diagnostics server did not start: ${(e as Error).message}`));
   registerRaceView(context, races, (m) => output.appendLine(m));
+  registerParallelTools(context, (m) => output.appendLine(m));
 
   const offerProvision = async (message: string): Promise<void> => {
     const provisionItem = 'Provision CPython 3.13t';

@@ -1,6 +1,5 @@
 """The rewriter keeps behaviour and line numbers; RaceSession's API end to end."""
 
-import dis
 import json
 import os
 import subprocess
@@ -9,7 +8,8 @@ import tempfile
 import textwrap
 import unittest
 
-from ftpy_runtime.race.rewrite import rewrite_source
+from ftpy_runtime.race import hooks
+from ftpy_runtime.race.rewrite import HOLDER_PLACEHOLDER, link, rewrite_source
 
 SOURCE = textwrap.dedent('''\
     """doc"""
@@ -54,13 +54,13 @@ class RewriteTest(unittest.TestCase):
     def test_instrumented_code_behaves_like_the_original(self):
         plain_ns, inst_ns = {}, {}
         exec(compile(SOURCE, "/tmp/ftpy_rewrite_case.py", "exec"), plain_ns)
-        exec(self.compile(), inst_ns)
+        exec(link(self.compile(), hooks.tl), inst_ns)
         for ns in (plain_ns, inst_ns):
             c = ns["C"]()
             d = {"a": 1, "b": 2}
             ns["result"] = (c.m(d, "z"), list(ns["gen"]([1, 2.5])), ns["closure"]()(), ns["uses_global"]())
         self.assertEqual(plain_ns["result"], inst_ns["result"])
-        self.assertIn("_ftpy_tl", inst_ns)
+        self.assertEqual(set(inst_ns) - set(plain_ns), set(), "no new globals")
 
     def test_line_numbers_are_preserved(self):
         def lines(code):
@@ -78,14 +78,29 @@ class RewriteTest(unittest.TestCase):
     def test_syntax_error_gives_none_so_caller_compiles_plainly(self):
         self.assertIsNone(rewrite_source("def broken(:\n", "/tmp/x.py"))
 
-    def test_hooks_are_reached_through_locals_in_plain_functions(self):
+    def test_hooks_are_reached_through_a_constant_not_a_name(self):
         code = self.compile()
         m = next(c for c in next(c for c in code.co_consts if getattr(c, "co_name", "") == "C").co_consts
                  if getattr(c, "co_name", "") == "m")
-        globals_loaded = {i.argval for i in dis.get_instructions(m) if i.opname == "LOAD_GLOBAL"}
-        self.assertIn("_ftpy_tl", globals_loaded)  # once, in the prologue
-        loads = [i for i in dis.get_instructions(m) if i.opname in ("LOAD_GLOBAL",) and i.argval == "_ftpy_tl"]
-        self.assertEqual(len(loads), 1)
+        plain = compile(SOURCE, "/tmp/ftpy_rewrite_case.py", "exec")
+        pm = next(c for c in next(c for c in plain.co_consts if getattr(c, "co_name", "") == "C").co_consts
+                  if getattr(c, "co_name", "") == "m")
+        self.assertEqual(m.co_names and {n for n in m.co_names if n.startswith("_ftpy")}, set())
+        self.assertEqual(m.co_varnames, pm.co_varnames, "no new locals")
+        self.assertIn(HOLDER_PLACEHOLDER, m.co_consts)
+        holder = object()
+        linked = _all_consts(link(code, holder))
+        self.assertIn(holder, linked)
+        self.assertNotIn(HOLDER_PLACEHOLDER, linked)
+
+
+def _all_consts(code):
+    out = []
+    for c in code.co_consts:
+        out.append(c)
+        if hasattr(c, "co_consts"):
+            out.extend(_all_consts(c))
+    return out
 
 
 class RaceSessionApiTest(unittest.TestCase):

@@ -93,9 +93,12 @@ test('--include of a package that cannot be found is one clear error (status 2)'
 test('-c run from the folder that holds the interpreter does not instrument the standard library', async () => {
   const prefix = dirname(dirname(testPython()));
   const r = await ftpyRace(
-    ['-c', 'import json.decoder as d, threading; print(hasattr(d, "_ftpy_tl"), hasattr(threading, "_ftpy_tl"))'],
+    [
+      '-c',
+      'import json.decoder as d, threading\nfrom ftpy_runtime.race.hooks import instrumented as i\nprint(i(d.__file__), i(threading.__file__), i("<string>"))',
+    ],
     prefix,
   );
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'False False\n');
+  assert.equal(r.stdout, 'False False True\n'); // the -c code itself is instrumented
 });

@@ -19,8 +19,9 @@ from typing import Any, TypeGuard, cast
 
 from ..debugger.core import Debugger
 from ..objectmodel import ownership
-from ..views import evaluate, model_views, stacks, variables
+from ..views import data_targets, evaluate, model_views, parallel, stacks, variables
 from ..views.variables import Handles, Scope
+from ..world import freezing
 from ..world.parked_calls import EvalTimeout, run_on
 from ..world.threads import ThreadState
 from . import protocol
@@ -99,6 +100,7 @@ class Agent:
         self.debugger.install()
         self._reader.start()
         self.debugger.world.threads.internal_idents.add(self._reader.ident or 0)
+        self.debugger.world.threads.internal_idents.add(variables.WATCHDOG.start())
 
     def describe(self, program: str | None) -> None:
         """Fill in `process_info` (the ``process`` event and the ``initialize`` response)."""
@@ -131,9 +133,14 @@ class Agent:
                 self.debugger.install()  # again, if an earlier adapter detached
                 self.announce()
             conn = self.conn
-            for message in conn.messages():
-                if message.get("type") == "request":
-                    self._handle(conn, message)
+            while True:
+                try:
+                    for message in conn.messages():
+                        if message.get("type") == "request":
+                            self._handle(conn, message)
+                    break
+                except Exception as exc:  # a line the decoder choked on (RecursionError): skip it, read on
+                    log(f"ignoring a message from the adapter that could not be decoded ({type(exc).__name__})")
             # The adapter went away.
             conn.close()
             self.conn = None
@@ -159,8 +166,8 @@ class Agent:
             after = exc.after
         except EvalTimeout as exc:
             reply.update(success=False, message=str(exc))
-        except Exception as exc:  # user code raised, or a bad argument: report, never die
-            reply.update(success=False, message=f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - user code raised (SystemExit and KeyboardInterrupt too), or a bad argument: report, never die
+            reply.update(success=False, message=_error_message(exc))
         conn.send(reply)
         if after is not None:
             after()
@@ -244,11 +251,29 @@ class Agent:
         self.debugger.set_exception_filters(filters)
         return {"breakpoints": [{"verified": True} for _ in filters]}, None
 
+    def _dataBreakpointInfo(self, args: dict[str, Any]) -> Result:
+        """Can the row ``name`` of ``variablesReference`` be watched (debugger/databreakpoints.py)?"""
+        db = self.debugger.data_breakpoints
+        item = self.handles.get(int(args.get("variablesReference") or 0))
+        name = args.get("name")
+        if item is None or not isinstance(name, str):
+            return db.describe(None, "only a row of the Variables pane can be watched"), None
+        owner = self._owner(item)
+        target, why = self._run_user(owner, lambda: data_targets.target_for(db, item, name, owner))
+        return db.describe(target, why), None
+
+    def _setDataBreakpoints(self, args: dict[str, Any]) -> Result:
+        specs = _objects(args.get("breakpoints"))
+        return {"breakpoints": self.debugger.data_breakpoints.set(specs)}, None
+
     def _configurationDone(self, args: dict[str, Any]) -> Result:
         return {}, self.configured.set
 
     def _continue(self, args: dict[str, Any]) -> Result:
-        return {"allThreadsContinued": True}, self.debugger.world.resume_all
+        if args.get("singleThread"):
+            ts = self._stopped_thread(args)
+            return {"allThreadsContinued": False}, lambda: self.debugger.world.resume_thread(ts)
+        return {"allThreadsContinued": not self.debugger.world.frozen}, self.debugger.world.resume_all
 
     def _pause(self, args: dict[str, Any]) -> Result:
         return {}, self.debugger.pause
@@ -344,6 +369,33 @@ class Agent:
         self._require_stopped()
         return model_views.locks_report(self.debugger.world.threads.names()), None
 
+    def _threadStacks(self, args: dict[str, Any]) -> Result:
+        """Every thread's stack, grouped by common prefix (Parallel Stacks), in one request."""
+        self._require_stopped()
+        return parallel.thread_stacks(self.debugger.world, self.debugger.just_my_code), None
+
+    def _parallelEvaluate(self, args: dict[str, Any]) -> Result:
+        """One expression in every thread's top user frame (or at ``depth``): Parallel Watch."""
+        expression = args.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise RequestError("nothing to evaluate")
+        self._require_stopped()
+        depth = args.get("depth")
+        ids = [i for i in _list(args.get("threadIds")) if isinstance(i, int)] if args.get("threadIds") is not None else None
+        body = parallel.parallel_evaluate(self.debugger.world, self.handles, expression.strip(),
+                                          int(depth) if depth is not None else None, self.debugger.just_my_code,
+                                          evaluate.EVAL_TIMEOUT, ids)
+        return body, None
+
+    def _freeze(self, args: dict[str, Any]) -> Result:
+        """Freeze (``frozen: true``, the default) or thaw a thread: a frozen one stays parked."""
+        ts = self._thread(args)
+        if args.get("frozen", True):
+            freezing.freeze(self.debugger.world, ts)
+        else:
+            freezing.thaw(self.debugger.world, ts)
+        return {"threadId": ts.id, "frozen": freezing.is_frozen(self.debugger.world, ts), "parked": ts.parked}, None
+
     def _exceptionInfo(self, args: dict[str, Any]) -> Result:
         ts = self._thread(args)
         if ts.exception is None:
@@ -362,6 +414,18 @@ class Agent:
             self.debugger.uninstall()
             self.configured.set()
         return {}, detach
+
+
+def _error_message(exc: BaseException) -> str:
+    """What a request's error response says about what user code (or a bad argument) raised."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a user exception's __str__ may raise anything
+        text = "<unprintable>"
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        message += " (raised by the evaluated code; the program goes on: use Stop to end it)"
+    return message
 
 
 def _is_object(value: object) -> TypeGuard[dict[str, Any]]:

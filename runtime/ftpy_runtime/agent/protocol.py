@@ -51,6 +51,8 @@ COMMANDS = (
     "setBreakpoints",
     "setFunctionBreakpoints",
     "setExceptionBreakpoints",
+    "dataBreakpointInfo",
+    "setDataBreakpoints",
     "configurationDone",
     "continue",
     "pause",
@@ -67,6 +69,9 @@ COMMANDS = (
     "exceptionInfo",
     "ownership",
     "locks",
+    "threadStacks",
+    "parallelEvaluate",
+    "freeze",
     "disconnect",
 )
 

@@ -30,6 +30,7 @@ from ..world.stopping import StopInfo, World
 from ..world.threads import Step, ThreadState
 from .breakpoints import Breakpoint, BreakpointTable, format_log_message
 from .code_registry import CodeRegistry
+from .databreakpoints import DataBreakpoints
 from .stepping import step_finished, thread_ending
 
 _BORING_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit)
@@ -50,6 +51,10 @@ class Debugger:
         self._states = self.world.threads.by_ident
         self.world.threads.on_change = lambda reason, ts: self.send_event("thread", {"reason": reason, "threadId": ts.id})
         self.breakpoints = BreakpointTable(self.registry, self.backend, self._breakpoint_changed)
+        #: Data breakpoints (``debugger/databreakpoints.py``): their own sys.monitoring tool, on
+        #: only while one is set.
+        self.data_breakpoints = DataBreakpoints(self.registry, self.world.threads, self.stop, send_event,
+                                                lambda: self.just_my_code)
         #: The deadlocks already reported this session (see `_deadlock_key`), on the coordinator.
         self._reported_deadlocks: set[tuple[frozenset[int], frozenset[Any]]] = set()
         #: The ``threading.excepthook`` that `install` replaced (called on after ours).
@@ -76,6 +81,7 @@ class Debugger:
         dropped, parked threads let go, and the backend, the import hook and the thread
         excepthook are taken out again.  The program runs on as if never debugged."""
         self.breakpoints.clear()
+        self.data_breakpoints.clear()
         self.exception_filters = frozenset()
         self.backend.set_exceptions(False)
         self.world.clear_all()

@@ -22,7 +22,6 @@ What conflicts with what (docs/races.md, "What counts as a race"):
 from __future__ import annotations
 
 import _thread
-import collections
 import operator
 import os
 import sys
@@ -30,22 +29,24 @@ import weakref
 from itertools import accumulate, repeat
 from typing import Any, Callable, Optional
 
+from . import containers as C
 from . import sites as S
+from .containers import UNKNOWN_KEY, TypeModel
 from .sites import Site, SiteTable
 from .vectorclock import vc_get
 
 HISTORY = 8                 # entries per (variable, thread, read|write)
 SWEEP_EVERY = 2000          # new shadow objects in a shard between sweeps of the dead ones
 
-CONTAINERS = (list, dict, set, collections.deque, bytearray)
-KEYED_CONTAINERS = (dict, set)
 IMMUTABLE = frozenset({int, float, complex, str, bytes, bool, type(None), tuple, frozenset,
                        range, type(Ellipsis), type(NotImplemented)})
-WHOLE_READ_METHODS = frozenset({"copy", "keys", "values", "items", "index", "count"})
-KEY_READ_METHODS = frozenset({"get"})
-KEY_WRITE_METHODS = frozenset({"pop", "setdefault", "add", "discard", "remove"})
 
 WHOLE = ("*",)
+ANY = ("?",)     # per-key reads of a dict or set, against writes that remove entries it picks
+_ATTR_READS = frozenset({S.ATTR_R, S.ATTR_RW})
+_ATTR_SETS = frozenset({S.ATTR_W, S.ATTR_RW})
+_SUB_DUNDERS = {S.SUB_R: ("__getitem__",), S.SUB_W: ("__setitem__",), S.SUB_D: ("__delitem__",),
+                S.SUB_RW: ("__getitem__", "__setitem__")}
 _MASK64 = (1 << 64) - 1
 LOCAL_INDEX_LIMIT = 20_000
 KEY_PREFIX = "\0[]"
@@ -138,7 +139,9 @@ class Detector:
         auxs = buf[1::2]
         # One int per record, exact (bit fields that cannot overlap): id, site, key hash,
         # epoch number within the log.  Big ints are not GC-tracked, tuples would be.
-        segs = accumulate(map(S.SYNC.__eq__, sites))
+        # A segment ends at every SYNC (new clock) and STACK (a site's stack changed)
+        # record, so accesses are merged only when both their clock and stack agree.
+        segs = accumulate(map((0).__gt__, sites))
         keys = map(operator.add,
                    map(operator.add, map(id, keep), map(operator.lshift, sites, repeat(64))),
                    map(operator.add,
@@ -153,6 +156,9 @@ class Detector:
         site_cache = ts.det_sites
         get_site = site_cache.get
         local = ts.det_objs
+        models = ts.__dict__.get("det_models")
+        if models is None:
+            models = ts.__dict__["det_models"] = {}
         if len(local) > LOCAL_INDEX_LIMIT:
             local.clear()
         batches: list[Optional[list[Any]]] = [None] * SHARDS
@@ -179,6 +185,7 @@ class Detector:
                 batch = batches[shard] = []
             batch.append(i)
             batch.append(vc)
+            batch.append(stacks.get(site))    # the stack as of this record, in log order
         ts.det_vc = vc
         u = ts.idx
         for shard_index, batch in enumerate(batches):
@@ -187,12 +194,14 @@ class Detector:
             shard = self.shards[shard_index]
             with shard.lock:
                 shard._local = local
-                for j in range(0, len(batch), 2):
+                shard._models = models
+                for j in range(0, len(batch), 3):
                     i = batch[j]
                     site = sites[i]
                     shard.access(u, batch[j + 1], site, site_cache[site], auxs[i], keep[i],
-                                 stacks.get(site))
+                                 batch[j + 2])
                 shard._local = {}
+                shard._models = {}
 
 
 class _Shard:
@@ -203,6 +212,7 @@ class _Shard:
         self.lock = _thread.allocate_lock()
         self.objs: dict[Any, _Obj] = {}
         self._local: dict[int, _Obj] = {}   # the flushing thread's index, while it holds the lock
+        self._models: dict[int, TypeModel] = {}   # the flushing thread's type models, likewise
         self.new_since_sweep = 0
 
     # One access ----------------------------------------------------------------------
@@ -220,16 +230,35 @@ class _Shard:
             sh = self._shadow(obj)
             self._plain(sh, obj, desc.name, kind, u, vc, site, stack, False)
             return
-        if isinstance(obj, _LOCAL_TYPE):
+        if issubclass(type(obj), _LOCAL_TYPE):   # not isinstance: it asks obj.__class__ (user code)
             return
-        container = isinstance(obj, CONTAINERS)
+        tp = type(obj)
+        models = self._models
+        model = models.get(id(tp))
+        if model is None or model.tp is not tp:
+            model = models[id(tp)] = TypeModel(tp)
+        calls = model.calls
         if kind <= S.ATTR_D:
+            # Properties, Python descriptors and Python __setattr__/__getattribute__ are
+            # calls: the accesses their code makes are what count.
+            if calls and (("__getattribute__" in calls and kind in _ATTR_READS)
+                          or ("__setattr__" in calls and kind in _ATTR_SETS)
+                          or ("__delattr__" in calls and kind == S.ATTR_D)):
+                return
+            if model.attr_is_call(desc.name):
+                return
             sh = self._shadow(obj)
             self._plain(sh, obj, desc.name, kind, u, vc, site, stack, False)
             return
+        if kind <= S.SUB_D:
+            if calls and any(d in calls for d in _SUB_DUNDERS[kind]):
+                return      # obj[k] on a type that implements it in Python: a call
         entry = (vc[u], vc, site, stack, u)
+        container = model.container
         if kind <= S.SUB_D:
             if not container:
+                if aux == UNKNOWN_KEY:
+                    return
                 sh = self._shadow(obj)
                 field = keyed_field(aux)
                 self._plain(sh, obj, field, kind - (S.SUB_R - S.ATTR_R), u, vc, site, stack, False)
@@ -237,6 +266,12 @@ class _Shard:
             sh = self._shadow(obj)
             reads = kind in (S.SUB_R, S.SUB_RW)
             writes = kind != S.SUB_R
+            if aux == UNKNOWN_KEY:
+                # A key we could not hash without running user code: its per-key reads
+                # are not checked; a store still changes the contents.
+                if writes:
+                    self._check(sh, obj, WHOLE, entry, True, False, True)
+                return
             if aux == S.NOKEY:
                 if reads:
                     self._check(sh, obj, WHOLE, entry, False, False, True)
@@ -245,7 +280,7 @@ class _Shard:
                 return
             field = keyed_field(aux)
             if reads:
-                self._check(sh, obj, field, entry, False, False, False)
+                self._key_read(sh, obj, field, entry, model.keyed)
             if writes:
                 self._check(sh, obj, field, entry, True, False, False)
                 self._check(sh, obj, WHOLE, entry, True, False, True)
@@ -253,24 +288,37 @@ class _Shard:
         if not container:
             return
         if kind == S.ITER:
-            self._check(self._shadow(obj), obj, WHOLE, entry, False, False, True)
+            if "__iter__" not in calls:
+                self._check(self._shadow(obj), obj, WHOLE, entry, False, False, True)
         elif kind == S.CONTAINS:
-            if aux != S.NOKEY and isinstance(obj, KEYED_CONTAINERS):
-                self._check(self._shadow(obj), obj, keyed_field(aux), entry, False, False, False)
+            if model.keyed and aux != S.NOKEY and aux != UNKNOWN_KEY and "__contains__" not in calls:
+                self._key_read(self._shadow(obj), obj, keyed_field(aux), entry, True)
         elif kind == S.METHOD:
-            name = desc.name
+            how = model.methods.get(desc.name)
+            if how is None:
+                return      # not an operation of this container (or a Python override)
             sh = self._shadow(obj)
-            keyed = isinstance(obj, KEYED_CONTAINERS)
-            if name in WHOLE_READ_METHODS:
+            keyed = model.keyed and aux != S.NOKEY and aux != UNKNOWN_KEY
+            if how == C.WHOLE_READ:
                 self._check(sh, obj, WHOLE, entry, False, False, True)
-            elif name in KEY_READ_METHODS:
-                if keyed and aux != S.NOKEY:
-                    self._check(sh, obj, keyed_field(aux), entry, False, False, False)
-            elif name in KEY_WRITE_METHODS and keyed and aux != S.NOKEY:
+            elif how == C.KEY_READ:
+                if keyed:
+                    self._key_read(sh, obj, keyed_field(aux), entry, True)
+            elif how == C.KEY_WRITE and keyed:
                 self._check(sh, obj, keyed_field(aux), entry, True, False, False)
+                self._check(sh, obj, WHOLE, entry, True, False, True)
+            elif how == C.ANY_WRITE:
+                self._check(sh, obj, ANY, entry, True, False, True)
                 self._check(sh, obj, WHOLE, entry, True, False, True)
             else:
                 self._check(sh, obj, WHOLE, entry, True, False, True)
+
+    def _key_read(self, sh: _Obj, obj: Any, field: Any, entry: Entry, keyed: bool) -> None:
+        """A per-key read; on dicts and sets it also conflicts with writes that remove
+        entries the detector cannot name in advance (popitem, clear, set.pop)."""
+        self._check(sh, obj, field, entry, False, False, False)
+        if keyed:
+            self._check(sh, obj, ANY, entry, False, False, True)
 
     def _plain(self, sh: _Obj, obj: Any, field: Any, kind: int, u: int, vc: tuple,
                site: int, stack: Any, _global: bool) -> None:
@@ -323,8 +371,9 @@ class _Shard:
         if own is None:
             (var.writes if is_write else var.reads)[u] = [entry]
             return
+        stack = entry[3]
         for e in own:
-            if e[1] is vc and e[2] == site:
+            if e[1] is vc and e[2] == site and e[3] is stack:
                 return
         own.append(entry)
         if len(own) > HISTORY:
@@ -340,7 +389,8 @@ class _Shard:
             known = vc_get(vc, t)
             for e in entries:   # every racing entry: each pair of sites is its own report
                 if e[0] > known and clk > vc_get(e[1], u):
-                    self.on_race(RaceFound(obj, field, entry, is_write, e, prev_write, whole))
+                    self.on_race(RaceFound(obj, WHOLE if field is ANY else field, entry, is_write,
+                                           e, prev_write, whole))
 
 
 class _GlobalsToken:

@@ -16,12 +16,16 @@ from typing import Any, Callable, Optional
 from .sites import SiteTable
 
 
-def _noop_a(obj: Any, site: int) -> Any:
+def _noop_a(obj: Any, site: int, act: Any = None) -> Any:
     return obj
 
 
-def _noop_k(obj: Any, site: int, key: Any) -> Any:
+def _noop_k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
     return obj
+
+
+def _noop_c() -> int:
+    return 0
 
 
 class _Active:
@@ -32,26 +36,48 @@ class _Active:
 
 
 class HookHolder(_thread._local):  # type: ignore[name-defined]
-    """Per-thread attributes ``a``, ``k``, ``ak`` (the pair, for prologues) and ``ts``.
+    """Per-thread attributes ``a``, ``k``, ``ak`` (the pair), ``akc`` (for prologues) and ``ts``.
 
     One holder per session; its first use on a thread asks the session for that thread's
     state (threadlog.ThreadState), whose closures become the hooks.
     """
 
     def __init__(self) -> None:
+        # No-op hooks first: anything the session does below that reaches a patched
+        # primitive (or instrumented code) on this thread finds a complete holder.
+        self.ts = None
+        self.a, self.k, self.ak = _noop_a, _noop_k, (_noop_a, _noop_k)
+        self.akc = (_noop_a, _noop_k, _noop_c)
         session = _Active.session
         if session is None or session.finished:
-            self.ts = None
-            a, k = _noop_a, _noop_k
-        else:
-            self.ts = session.thread_state()
-            a, k = self.ts.hook_a, self.ts.hook_k
-        self.a = a
-        self.k = k
-        self.ak = (a, k)
+            return
+        ts = session.thread_state()
+        self.a, self.k = ts.hook_a, ts.hook_k
+        self.ak = (ts.hook_a, ts.hook_k)
+        # For prologues: the hooks and this thread's activation counter; each call of an
+        # instrumented function numbers itself and passes the number to the hooks, so its
+        # call stack is captured once per activation (exact outer frames, see threadlog).
+        self.akc = (ts.hook_a, ts.hook_k, ts.next_activation)
+        self.ts = ts
+
+
+    # What module code calls through the holder (rewrite.py puts the holder into the
+    # code as a constant, so these are not names in the program's namespaces).
+    @staticmethod
+    def reg(path: str, entries: tuple) -> None:
+        _Active.sites.register(path, entries)
+
+    @staticmethod
+    def tok() -> object:
+        return object()
 
 
 tl = HookHolder()   # replaced by each session as it installs
+
+
+def instrumented(path: str) -> bool:
+    """True when the module at `path` was loaded with race hooks (its code has started)."""
+    return path in _Active.sites.files()
 
 
 def active_session() -> Any:

@@ -24,7 +24,8 @@ import tempfile
 from types import CodeType
 from typing import Any, Optional, Sequence
 
-from .rewrite import rewrite_source
+from . import hooks
+from .rewrite import link, rewrite_source
 
 DETECTOR_VERSION = "1"
 _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +35,7 @@ def _rewriter_fingerprint() -> str:
     """A hash of the rewriter's own source, so a changed rewriter never reuses old code."""
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("rewrite.py", "sites.py", "importhook.py"):
+    for name in ("rewrite.py", "sites.py", "importhook.py", "containers.py"):
         try:
             with open(os.path.join(here, name), "rb") as f:
                 h.update(f.read())
@@ -76,7 +77,7 @@ class CodeCache:
                 with open(file, "rb") as f:
                     code = marshal.load(f)
                 if isinstance(code, CodeType):
-                    return code
+                    return link(code, hooks.tl)
             except (OSError, EOFError, ValueError, TypeError):
                 pass
         code = rewrite_source(source, path)
@@ -89,7 +90,7 @@ class CodeCache:
                 os.replace(tmp, file)
             except OSError:
                 pass
-        return code
+        return None if code is None else link(code, hooks.tl)
 
 
 class Selector:

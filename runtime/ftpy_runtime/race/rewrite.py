@@ -15,11 +15,13 @@ The hooks are tiny and return their first argument, so an access keeps its shape
     counter  (a global)    ->  (_ftpy_a(True, SITE) and counter)
 
 `SITE` is an int constant naming the access (kind, field, line, function); see sites.py.
-In an ordinary function the hooks are fetched once, on entry, into the locals ``_ftpy_a``
-and ``_ftpy_k`` (each thread gets its own closures, so the hot path touches nothing
-shared).  Generators, coroutines, lambdas, class bodies and module code may change thread
-between accesses or cannot hold a prologue, so there each access asks ``_ftpy_tl`` (the
-per-thread hook holder) instead.
+``_ftpy_a`` and ``_ftpy_k`` above stand for ``HOLDER.a`` and ``HOLDER.k``: HOLDER is the
+per-thread hook holder (hooks.HookHolder; each thread gets its own closures, so the hot path
+touches nothing shared), put into the code objects as a *constant* when a module is loaded
+(`link`): the program sees no new global, local or builtin name (``globals()``,
+``locals()``, ``dir()`` and ``types.FunctionType(code, {})`` work as without the detector),
+and no prologue statement adds a ``sys.settrace`` line event.  Compiled and cached code holds
+the placeholder string HOLDER_PLACEHOLDER there instead.
 """
 
 from __future__ import annotations
@@ -29,25 +31,40 @@ import importlib.util
 import symtable
 from typing import Any, Optional
 
+from . import containers as C
 from . import sites as S
 
 HOOK_MODULE = "ftpy_runtime.race.hooks"
+# Stands for the hook holder in compiled (and cached, marshalled) code until `link`.
+HOLDER_PLACEHOLDER = "\0ftpy-race-hook-holder\0"
+
+
+def _holder(at: ast.AST) -> ast.expr:
+    return ast.copy_location(ast.Constant(HOLDER_PLACEHOLDER), at)
+
+
+def link(code: Any, holder: Any) -> Any:
+    """`code` (and the code objects nested in it) with the hook holder in place of HOLDER_PLACEHOLDER."""
+    consts = code.co_consts
+    new = tuple(holder if (type(c) is str and c == HOLDER_PLACEHOLDER)
+                else link(c, holder) if hasattr(c, "co_consts") else c for c in consts)
+    if all(a is b for a, b in zip(new, consts)):
+        return code
+    return code.replace(co_consts=new)
 
 # Container methods whose receiver the detector wants to see (it checks the receiver's
-# type at run time; on other objects these are ordinary calls and are ignored).
-CONTAINER_METHODS = frozenset({
-    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
-    "appendleft", "extendleft", "popleft", "rotate", "add", "discard", "update",
-    "setdefault", "popitem", "get", "copy", "keys", "values", "items", "index", "count",
-    "difference_update", "intersection_update", "symmetric_difference_update",
-})
-KEYED_METHODS = frozenset({"get", "pop", "setdefault", "discard", "remove", "add"})
+# type at run time; on other objects these are ordinary calls and are ignored).  The
+# table of what each one does is containers.py.
+CONTAINER_METHODS = C.CONTAINER_METHODS
+KEYED_METHODS = C.KEYED_METHODS
 # Builtins that read every element of their (first, or every) positional argument.
 ITERATING_BUILTINS = frozenset({
     "list", "tuple", "sorted", "set", "frozenset", "dict", "sum", "min", "max", "any",
     "all", "enumerate", "reversed", "iter", "zip", "map", "filter", "bytes", "bytearray",
 })
 ALL_ARGS_BUILTINS = frozenset({"zip"})
+# Every access reaches its hook through the holder constant: no prologue binding locals.
+HOLDER_ONLY = True
 
 
 def _is_generator(node: ast.AST) -> bool:
@@ -237,11 +254,15 @@ class Rewriter(ast.NodeTransformer):
                 outer.used = True
                 return ast.copy_location(ast.Name(f"_ftpy_{which}", ast.Load()), node)
             break
-        return ast.copy_location(
-            ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), which, ast.Load()), node)
+        return ast.copy_location(ast.Attribute(_holder(node), which, ast.Load()), node)
 
     def call(self, which: str, args: list[ast.expr], at: ast.AST) -> ast.Call:
-        c = ast.Call(self.hook(which, at), args, [])
+        fn = self.hook(which, at)
+        if self.scope.fast:
+            # The activation number from the prologue: the hook captures the call stack
+            # once per activation, so every outer frame of a report is exact.
+            args = [*args, ast.copy_location(ast.Name("_ftpy_n", ast.Load()), at)]
+        c = ast.Call(fn, args, [])
         return ast.copy_location(c, at)
 
     def record(self, obj: ast.expr, kind: int, name: str, at: ast.AST) -> ast.Call:
@@ -362,7 +383,8 @@ class Rewriter(ast.NodeTransformer):
         node.value = self.visit(node.value)
         if isinstance(target, ast.Name):
             post = self._name_writes([target], S.NAME_RW, node)
-            return [node, *post] if post else node
+            pre = self._inplace(target, node)
+            return [*pre, node, *post] if pre or post else node
         if isinstance(target, ast.Attribute):
             target.value = self.visit(target.value)
             if self._receiver_tracked(target.value):
@@ -370,6 +392,18 @@ class Rewriter(ast.NodeTransformer):
         elif isinstance(target, ast.Subscript):
             self._subscript(target, S.SUB_RW)
         return node
+
+    def _inplace(self, target: ast.Name, node: ast.AugAssign) -> list[ast.stmt]:
+        """`x += y` on a container changes it in place (list.__iadd__, set.__ior__, ...):
+        log x, as the method the operator calls, before the statement runs.  Not for a
+        constant operand (`n += 1`, `s += "."`): no container takes one in place."""
+        method = C.INPLACE_OPS.get(type(node.op).__name__)
+        if method is None or target.id.startswith("_ftpy_") or self.scope.kind == "class" \
+                or isinstance(node.value, ast.Constant):
+            return []
+        value = ast.copy_location(ast.Name(target.id, ast.Load()), target)
+        rec = self.record(value, S.METHOD, method, node)
+        return [ast.copy_location(ast.Expr(rec), node)]
 
     # Expressions ---------------------------------------------------------------------
     def _receiver_tracked(self, value: ast.expr) -> bool:
@@ -492,7 +526,7 @@ class Rewriter(ast.NodeTransformer):
         if own_scope:
             parent = self.scope
             table = self.analysis.child_table(parent.table, "genexpr", node.lineno)  # type: ignore[attr-defined]
-            self.scopes.append(_Scope("genexpr", parent.qualname, table, False))
+            self.scopes.append(_Scope("genexpr", _child_qualname(parent, "<genexpr>"), table, False))
             pushed = True
         self.scope.comprehension_depth += 1
         try:
@@ -536,9 +570,7 @@ class Rewriter(ast.NodeTransformer):
             insert_at += 1
         anchor = node.body[insert_at] if insert_at < len(node.body) else None
         prelude: list[ast.stmt] = [
-            ast.ImportFrom(HOOK_MODULE, [ast.alias("tl", "_ftpy_tl"), ast.alias("tok", "_ftpy_tok"),
-                                         ast.alias("register", "_ftpy_reg")], 0),
-            ast.Expr(ast.Call(ast.Name("_ftpy_reg", ast.Load()),
+            ast.Expr(ast.Call(ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "reg", ast.Load()),
                               [ast.Constant(self.path), ast.Constant(tuple(self.sites))], [])),
         ]
         for p in prelude:
@@ -561,7 +593,7 @@ class Rewriter(ast.NodeTransformer):
             self.no_walrus -= 1
         parent = self.scope
         table = self.analysis.child_table(parent.table, node.name, node.lineno)
-        qual = node.name if parent.kind == "module" else f"{parent.qualname}.{node.name}"
+        qual = _child_qualname(parent, node.name)
         self.scopes.append(_Scope("class", qual, table, False))
         node.body = self._visit_block(node.body)
         self.scopes.pop()
@@ -578,14 +610,11 @@ class Rewriter(ast.NodeTransformer):
         parent = self.scope
         name = "lambda" if isinstance(node, ast.Lambda) else node.name
         table = self.analysis.child_table(parent.table, name, node.lineno)
-        if parent.kind in ("module",):
-            qual = name if name != "lambda" else "<lambda>"
-        else:
-            qual = f"{parent.qualname}.{name if name != 'lambda' else '<lambda>'}"
+        qual = _child_qualname(parent, name if name != "lambda" else "<lambda>")
         if isinstance(node, ast.Lambda):
             sc = _Scope("lambda", qual, table, False)
         else:
-            fast = isinstance(node, ast.FunctionDef) and not _is_generator(node)
+            fast = isinstance(node, ast.FunctionDef) and not _is_generator(node) and not HOLDER_ONLY
             sc = _Scope("function", qual, table, fast)
         if table is not None:
             sc.cells = dict(self.analysis.cells.get(table.get_id(), {}))
@@ -600,11 +629,14 @@ class Rewriter(ast.NodeTransformer):
         prologue: list[ast.stmt] = []
         if sc.used:
             prologue.append(ast.Assign(
-                [ast.Tuple([ast.Name("_ftpy_a", ast.Store()), ast.Name("_ftpy_k", ast.Store())], ast.Store())],
-                ast.Attribute(ast.Name("_ftpy_tl", ast.Load()), "ak", ast.Load())))
+                [ast.Tuple([ast.Name("_ftpy_a", ast.Store()), ast.Name("_ftpy_k", ast.Store()),
+                            ast.Name("_ftpy_n", ast.Store())], ast.Store())],
+                ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "akc", ast.Load())))
+            prologue.append(ast.Assign([ast.Name("_ftpy_n", ast.Store())],
+                                       ast.Call(ast.Name("_ftpy_n", ast.Load()), [], [])))
         for token in sc.cells.values():
-            prologue.append(ast.Assign([ast.Name(token, ast.Store())],
-                                       ast.Call(ast.Name("_ftpy_tok", ast.Load()), [], [])))
+            prologue.append(ast.Assign([ast.Name(token, ast.Store())], ast.Call(
+                ast.Attribute(ast.Constant(HOLDER_PLACEHOLDER), "tok", ast.Load()), [], [])))
         if prologue:
             body = node.body
             at = 1 if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
@@ -622,6 +654,16 @@ class Rewriter(ast.NodeTransformer):
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
     visit_Lambda = _function
+
+
+def _child_qualname(parent: _Scope, name: str) -> str:
+    """The co_qualname Python gives a scope named `name` inside `parent`, so that a report's
+    innermost frame (named from the site) and the captured frames agree."""
+    if parent.kind == "module":
+        return name
+    if parent.kind == "class":
+        return f"{parent.qualname}.{name}"
+    return f"{parent.qualname}.<locals>.{name}"
 
 
 def _clone_load(node: ast.expr) -> ast.expr:

@@ -112,7 +112,7 @@ class RaceSession:
         """Instrument a module's AST that someone else already transformed (pytest's assertion
         rewriting) and compile it; None when that fails, so the caller compiles it plainly."""
         import ast
-        from .rewrite import rewrite_tree
+        from .rewrite import link, rewrite_tree
         # pytest's new nodes carry a start but no end position; the rewriter's
         # fix_missing_locations would give them the module's (line 1), an invalid range.
         for node in ast.walk(tree):
@@ -120,7 +120,8 @@ class RaceSession:
                 node.end_lineno = node.lineno  # type: ignore[attr-defined]
                 node.end_col_offset = node.col_offset  # type: ignore[attr-defined]
         try:
-            return compile(rewrite_tree(tree, source, filename), filename, "exec", dont_inherit=True)
+            code = compile(rewrite_tree(tree, source, filename), filename, "exec", dont_inherit=True)
+            return link(code, hooks.tl)
         except Exception:
             return None
 
@@ -182,8 +183,13 @@ class RaceSession:
         ident = _thread.get_ident()
         ts = self._starting.pop(ident, None)
         if ts is None:
+            # A thread threading did not start (_thread.start_new_thread, a C extension's):
+            # threading.current_thread() would make it a _DummyThread, which the program
+            # would then see in threading.enumerate(); use the name it has, if any.
+            known = getattr(threading, "_active", {}).get(ident)
+            name = known.name if known is not None else f"Dummy-{ident}"
             idx = self.new_thread_index()
-            ts = ThreadState(self, idx, threading.current_thread().name, [], (), None)
+            ts = ThreadState(self, idx, name, [], (), None)
             self.threads[idx] = ts
         return ts
 
@@ -279,15 +285,18 @@ class RaceSession:
         if self.suppressions.suppresses([cur_stack, prev_stack]):
             return
         obj, field = found.obj, found.field
-        if isinstance(obj, _GlobalsToken):
+        # type(obj), never isinstance(obj, ...): that would call the program's
+        # __getattribute__('__class__') from inside the detector.
+        is_class = issubclass(type(obj), type)
+        if type(obj) is _GlobalsToken:
             obj_name, field_name = f"module {obj.module_name}", str(field)
             desc = f"global {field_name!r} of module {obj.module_name!r}"
         elif type(obj) is object:
             obj_name, field_name = f"closure of {prev_site.function}", str(field)
             desc = f"variable {field_name!r} of the closure of {prev_site.function}"
         else:
-            obj_name = f"class {obj.__qualname__}" if isinstance(obj, type) else type(obj).__name__
-            kind_word = "class" if isinstance(obj, type) else "object"
+            obj_name = f"class {obj.__qualname__}" if is_class else type(obj).__name__
+            kind_word = "class" if is_class else "object"
             if field == WHOLE:
                 field_name = "[*]"
                 desc = f"the contents of {type(obj).__name__} object"
@@ -296,7 +305,7 @@ class RaceSession:
                 desc = f"item {field_name} of {obj_name} {kind_word}"
             else:
                 field_name = str(field)
-                desc = f"attribute {field_name!r} of {obj_name}" + ("" if isinstance(obj, type) else " object")
+                desc = f"attribute {field_name!r} of {obj_name}" + ("" if is_class else " object")
         cur_t, prev_t = found.cur[4], found.prev[4]
         threads = []
         for idx in sorted({cur_t, prev_t}):

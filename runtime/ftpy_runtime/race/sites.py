@@ -67,6 +67,11 @@ class SiteTable:
     def get(self, site_id: int) -> Site | None:
         return self._sites.get(site_id)
 
+    def files(self) -> set[str]:
+        """The paths of the modules registered so far."""
+        with self._lock:
+            return set(self._files.values())
+
 
 def _plain_lock():
     import _thread

@@ -72,10 +72,19 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
         def __repr__(self) -> str:
             return repr(self._ftpy_lock)
 
+        def __dir__(self) -> list[str]:
+            return dir(self._ftpy_lock)
+
+        def __reduce_ex__(self, protocol: Any) -> Any:
+            return self._ftpy_lock.__reduce_ex__(protocol)   # "cannot pickle '_thread.lock' object"
+
     class Lock(_Traced):
         """A threading.Lock that the race detector can see (same behaviour)."""
 
         __slots__ = ()
+
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("type '_thread.lock' is not an acceptable base type")
 
         def __init__(self) -> None:
             self._ftpy_lock = alloc()
@@ -103,6 +112,9 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
 
         __slots__ = ()
 
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("type '_thread.RLock' is not an acceptable base type")
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._ftpy_lock = make_rlock()
             self._ftpy_vc: Optional[tuple] = None
@@ -129,7 +141,25 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
         def _recursion_count(self) -> int:
             return self._ftpy_lock._recursion_count()
 
+    # Pickled by reference as what they replace (a spawn or forkserver child, or a Manager's
+    # server process, unpickles the real ones): multiprocessing pickles threading.Lock.
+    Lock.__module__, Lock.__qualname__ = "threading", "Lock"
+    RLock.__module__, RLock.__name__, RLock.__qualname__ = "_thread", "RLock", "RLock"
     return Lock, RLock
+
+
+def _rlock_factory(impl: type, original: Any) -> Any:
+    """threading.RLock is a factory function, not a class (it cannot be subclassed)."""
+
+    def RLock(*args: Any, **kwargs: Any) -> Any:
+        return impl(*args, **kwargs)
+
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(RLock, attr, getattr(original, attr))
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+    return RLock
 
 
 class SyncPatcher:
@@ -165,7 +195,7 @@ class SyncPatcher:
 
         lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock)
         self._patch(threading, "Lock", lock_class)
-        self._patch(threading, "RLock", rlock_class)
+        self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 
         # Threads ----------------------------------------------------------------------
         Thread = threading.Thread
@@ -256,7 +286,7 @@ class SyncPatcher:
             fn.__name__ = name
             fn.__qualname__ = f"Event.{name}"
             self._patch(Event, name, fn)
-        self._patch(Event, "isSet", ev_is_set)
+        # Event.isSet stays: it warns, then calls is_set (patched above).
 
         # queue.SimpleQueue ---------------------------------------------------------------
         class SimpleQueue(_queue.SimpleQueue):  # type: ignore[misc]

@@ -3,8 +3,13 @@
 Each thread that runs instrumented code gets a `ThreadState` and two closures over it,
 the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints to the
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
-the thread's own list, which keeps it alive, so its id cannot be reused, until the
-detector has looked at it.  Nothing shared is touched and nothing GC-tracked is allocated,
+the thread's own list, until the detector looks at it.  The list holds a *weak* reference
+to every object that takes one (instances, classes, functions, generators, subclasses of
+the built-in containers): the detector never keeps the program's objects alive, so
+``__del__``, finalizers, weakref callbacks and generators' ``finally`` run exactly when
+they do without it.  An object that died before its log was checked is left out of the
+check (its id may have been reused).  Objects that take no weak reference (exact built-in
+lists, dicts, bytearrays, cell tokens) are held until the check.  Nothing shared is touched and nothing GC-tracked is allocated,
 so threads never contend on the detector (see docs/architecture.md, "The contention trap").
 
 Synchronisation goes into the same log: when the thread's vector clock changes, a SYNC
@@ -18,13 +23,16 @@ end) the owning thread hands it to the detector.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import sys
 import time
+import weakref
 from array import array
 from typing import Any, Callable, Optional
 
+from .containers import PLAIN_KEYS, key_hash
 from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
@@ -36,6 +44,16 @@ _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _THREADING_FILE = os.path.abspath(getattr(sys.modules.get("threading"), "__file__", "") or "")
 
 Frames = tuple  # tuple of (file, function, line), innermost first
+
+# Objects the detector never checks (immutable, or views and iterators, whose container is
+# checked where it is accessed): not logged, so the log never holds them, nor what they hold.
+# `True` stands for a module's globals, so bool is logged.
+_UNCHECKED_TYPES = frozenset({
+    int, float, complex, str, bytes, tuple, frozenset, range, type(None), type(Ellipsis),
+    type(NotImplemented), type({}.keys()), type({}.values()), type({}.items()),
+    type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
+    type(reversed([])), memoryview, slice,
+})
 
 
 def capture_stack(skip: int) -> Frames:
@@ -84,9 +102,16 @@ class ThreadState:
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
+        self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
         self.hook_a, self.hook_k = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        wref = weakref.ref
+        ref_type = weakref.ReferenceType
+        # Builtins bound here: a program that replaces builtins.len (or id, hash, type)
+        # changes nothing in the hooks.
+        type_, id_, len_, hash_ = type, id, len, hash
+        skip = _UNCHECKED_TYPES
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -95,43 +120,95 @@ class ThreadState:
         # the site id; the `is` test makes a hit exact for unkeyed sites.
         last: dict[int, Any] = self.last
         last_get = last.get
-        seen: set[int] = set()
-        sadd = seen.add
         limit = LOG_LIMIT
         flush = self.flush
-        sample = self._sample
 
-        def a(obj: Any, site: int) -> Any:
-            k = id(obj) ^ site
-            if last_get(k) is obj:
+        # Stacks.  Code without a prologue (module code, generators, lambdas) logs the
+        # stack of the first access at each site.  Instrumented functions pass their
+        # activation number `act`: while an activation runs its callers cannot change, so
+        # its stack is captured once, at its first logged access, and a STACK record goes
+        # into the log whenever a site's stack is not the one last logged for it.  Every
+        # frame of every access's stack is then exact.  Stacks are interned per thread.
+        acts: dict[int, Frames] = {}
+        site_stacks: dict[int, Frames] = {}
+        sget = site_stacks.get
+        interned: dict[Frames, Frames] = {}
+
+        getframe = sys._getframe
+        mix = 0x9E3779B97F4A7C15
+
+        def restack(site: int, act: Any) -> None:
+            if act is None:
+                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
+                # no new local): the caller's frame, its caller and that one's line name the
+                # activation instead; none of them is kept, so no frame outlives its call.
+                f = getframe(2)
+                fb = f.f_back
+                act = id_(f) ^ (id_(fb) * mix) ^ ((fb.f_lineno or 0) << 1 if fb is not None else 0)
+            fr = acts.get(act)
+            if fr is None:
+                if len(acts) >= 64:
+                    acts.clear()
+                fr = capture_stack(2)
+                fr = interned.setdefault(fr, fr)
+                if len(interned) > 4096:
+                    interned.clear()
+                acts[act] = fr
+            if sget(site) is not fr:
+                site_stacks[site] = fr
+                bapp(STACK)
+                bapp(site)
+                kapp(fr)
+
+        def a(obj: Any, site: int, act: Any = None) -> Any:
+            tp = type_(obj)
+            if tp in skip:
                 return obj
-            last[k] = obj
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            if tp.__weakrefoffset__:
+                r = wref(obj)    # the object's existing plain weak reference, when it has one
+            elif tp is ref_type:
+                return obj       # a weakref's own fields are read-only; would read as a ref
+            else:
+                r = obj
+            k = id_(obj) ^ site
+            if last_get(k) is r:
+                return obj
+            last[k] = r
+            restack(site, act)
             bapp(site)
             bapp(-1)
-            kapp(obj)
-            if len(keep) >= limit:
+            kapp(r)
+            if len_(keep) >= limit:
                 flush()
             return obj
 
-        def k(obj: Any, site: int, key: Any) -> Any:
-            try:
-                h = hash(key)
-            except Exception:
-                h = -1
-            lk = id(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
-            if last_get(lk) is obj:
+        # Keys are hashed here only when that runs no user code (containers.key_hash):
+        # a key class's own __hash__ must never run inside the detector's work.
+        plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
+
+        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
+            tp = type_(obj)
+            if tp in skip:
                 return obj
-            last[lk] = obj
-            if site not in seen:
-                sadd(site)
-                sample(site)
+            if tp.__weakrefoffset__:
+                r = wref(obj)
+            elif tp is ref_type:
+                return obj
+            else:
+                r = obj
+            if type_(key) in plain:
+                h = hash_(key)
+            else:
+                h = key_hash(key)
+            lk = id_(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
+            if last_get(lk) is r:
+                return obj
+            last[lk] = r
+            restack(site, act)
             bapp(site)
             bapp(h)
-            kapp(obj)
-            if len(keep) >= limit:
+            kapp(r)
+            if len_(keep) >= limit:
                 flush()
             return obj
 
@@ -192,7 +269,10 @@ class ThreadState:
         self.last_flush = time.monotonic()
         try:
             buf = self.buf[:]
-            keep = self.keep[:]
+            # Weak references back to objects; one whose object died reads as None, which
+            # the detector skips like any immutable value.
+            ref_type = weakref.ReferenceType
+            keep = [x() if type(x) is ref_type else x for x in self.keep]
             del self.buf[:]
             self.keep.clear()
             self.last.clear()

@@ -17,6 +17,8 @@ from .variables import Handles, Scope
 def thread_label(world: World, ts: ThreadState, frame: types.FrameType | None) -> str:
     """The name the client shows: where the thread is, said plainly, while the world is stopped."""
     name = ts.name
+    if ts.ident in world.frozen:
+        name = f"{name} (frozen)"
     if not world.stop_requested:
         return name
     if ts.parked:

@@ -10,11 +10,15 @@ attribute access on a user object runs on a parked user thread (the agent sends 
 from __future__ import annotations
 
 import _thread
+import ctypes
 import reprlib
+import time
 import types
 from collections.abc import Sized
 from dataclasses import dataclass, field
 from typing import Any, cast
+
+from ..world.stopping import EvalInterrupted
 
 #: Containers longer than this are paged: the client asks for slices of indexed children.
 PAGE = 100
@@ -101,6 +105,96 @@ class Handles:
             # Keep counting up: a stale reference from the last stop never names a new thing.
 
 
+#: Seconds one value's ``__repr__`` may run before it is interrupted (its value says so).
+REPR_TIMEOUT = 0.5
+
+
+class ReprTimeout(EvalInterrupted):
+    """Raised asynchronously into a thread whose ``__repr__`` outlived `REPR_TIMEOUT`."""
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
+)
+
+
+class ReprWatchdog:
+    """Interrupts a ``__repr__`` that runs too long, so that one slow value costs only its own row.
+
+    One thread (started by the agent, which registers it as the runtime's own) sleeps until a
+    value is being shown, then checks the deadline every 50 ms and raises `ReprTimeout` into the
+    thread that is past it.  A ``__repr__`` blocked inside C code is interrupted when it returns
+    to Python; the request's own timeout still bounds the whole answer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        self._armed: dict[int, float] = {}
+        self._fired: set[int] = set()
+        self._running = False
+        self.ident = 0
+
+    def start(self) -> int:
+        """Start the watchdog thread (once); its ident."""
+        with self._lock:
+            if not self.ident:
+                self.ident = _thread.start_new_thread(self._run, ())
+            return self.ident
+
+    def arm(self) -> None:
+        if not self.ident:
+            return
+        ident = _thread.get_ident()
+        with self._lock:
+            self._armed[ident] = time.monotonic() + REPR_TIMEOUT
+            self._fired.discard(ident)
+            if not self._running:
+                self._running = True
+                self._wake.release()
+
+    def disarm(self) -> None:
+        if not self.ident:
+            return
+        ident = _thread.get_ident()
+        with self._lock:
+            self._armed.pop(ident, None)
+            if ident in self._fired:
+                self._fired.discard(ident)
+                _clear_async_exc(ident, None)  # fired but not delivered yet: it must not land elsewhere
+
+    def _run(self) -> None:
+        while True:
+            self._wake.acquire()
+            while True:
+                time.sleep(0.05)
+                now = time.monotonic()
+                with self._lock:
+                    for ident, deadline in list(self._armed.items()):
+                        if now >= deadline:
+                            del self._armed[ident]
+                            self._fired.add(ident)
+                            _set_async_exc(ident, ReprTimeout)
+                    if not self._armed:
+                        self._running = False
+                        break
+
+
+WATCHDOG = ReprWatchdog()
+
+
+def _describe_error(exc: BaseException) -> str:
+    """``Type: message`` for an exception user code raised, even when its ``__str__`` raises too."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a user exception's __str__ may raise anything
+        text = "<unprintable>"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 _repr = reprlib.Repr()
 _repr.maxstring = MAX_VALUE
 _repr.maxother = MAX_VALUE
@@ -109,10 +203,23 @@ _repr.maxlevel = 3
 
 
 def safe_repr(value: Any) -> str:
+    """``repr(value)``, shortened; whatever the ``__repr__`` raises or however long it runs, a string.
+
+    SystemExit and KeyboardInterrupt are user code's too: they become the value's text.  Only
+    the request's own timeout (`EvalInterrupted`) goes on up.
+    """
     try:
-        text = _repr.repr(value)
-    except Exception as exc:
-        return f"<repr() failed: {type(exc).__name__}: {exc}>"
+        WATCHDOG.arm()
+        try:
+            text = _repr.repr(value)
+        finally:
+            WATCHDOG.disarm()
+    except ReprTimeout:
+        return f"<repr() did not return within {REPR_TIMEOUT:g} s>"
+    except EvalInterrupted:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a __repr__ may raise anything
+        return f"<repr() failed: {_describe_error(exc)}>"
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
 
 
@@ -145,10 +252,16 @@ def describe(handles: Handles, name: str, value: Any, evaluate_name: str | None)
     # Every value is an object with a header worth showing (None and small ints included:
     # they show their immortality), so every value gets children.
     var["variablesReference"] = handles.add(Value(value, evaluate_name))
-    if has_children(value):
-        n = _length(value)
-        if n is not None and n > PAGE:
-            var["indexedVariables"] = n
+    try:
+        if has_children(value):
+            n = _length(value)
+            if n is not None and n > PAGE:
+                var["indexedVariables"] = n
+    except EvalInterrupted:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a __len__ or __getattribute__ may raise anything
+        # This value's row says what failed; its neighbours are shown as usual.
+        var["value"] = f"<cannot show its items: {_describe_error(exc)}> {var['value']}"
     return var
 
 

@@ -102,6 +102,9 @@ class World:
         self.generation = 0
         self.current_stop: StopInfo | None = None
         self.parked: dict[int, ThreadState] = {}
+        #: Frozen threads (idents): parked ones stay parked through every resume until thawed
+        #: (see ``freezing.py``).
+        self.frozen: set[int] = set()
         self._native_keys: dict[int, tuple[int, int]] = {}
         self._jobs: _queue.SimpleQueue[tuple[int, StopInfo] | None] = _queue.SimpleQueue()
         self._coordinator = threading.Thread(target=self._coordinate_forever, name="ftpy-coordinator", daemon=True)
@@ -177,8 +180,9 @@ class World:
             self.exempt = None
             self.stopped = False
             self.current_stop = None
-            woken = list(self.parked.values())
-            self.parked.clear()
+            woken = [ts for ts in self.parked.values() if ts.ident not in self.frozen]
+            for ts in woken:
+                del self.parked[ts.ident]
             stepping = any(ts.step is not None for ts in self.threads.by_ident.values())
             self._set_global_events(stepping)
             self._on_resumed()
@@ -200,10 +204,26 @@ class World:
             self._on_resumed()
             self._release([ts])
 
+    def resume_thread(self, ts: ThreadState) -> None:
+        """Continue this thread only: the others stay parked and the stop stays requested (so a
+        breakpoint it reaches stops the world again), as a single-thread step does."""
+        with self.lock:
+            if not ts.parked:
+                return
+            self.generation += 1
+            self.exempt = ts.ident
+            self.stopped = False
+            self.current_stop = None
+            self.frozen.discard(ts.ident)
+            self.parked.pop(ts.ident, None)
+            self._on_resumed()
+            self._release([ts])
+
     def clear_all(self) -> None:
         """Forget every step and let everyone go (disconnect)."""
         with self.lock:
             self.enabled = False
+            self.frozen.clear()
             for ts in self.threads.by_ident.values():
                 ts.step = None
         self.resume_all()

@@ -1,5 +1,6 @@
 """Two threads take two locks in opposite orders and deadlock for sure (a barrier makes each
 hold its first lock before it asks for the second)."""
+import dis
 import sys
 import threading
 import time
@@ -24,12 +25,15 @@ def second():
 
 
 def in_acquire(thread):
+    """Is `thread` blocked taking a lock?  In the debugger's `_wait_for_lock` (an acquire() that has
+    to wait), or inside a `with` statement's C `__enter__` (its innermost frame on BEFORE_WITH)."""
     frame = sys._current_frames().get(thread.ident)
+    innermost = frame
     while frame is not None:
         if frame.f_code.co_name == "_wait_for_lock":
             return True
         frame = frame.f_back
-    return False
+    return innermost is not None and innermost.f_code.co_code[innermost.f_lasti] == dis.opmap["BEFORE_WITH"]
 
 
 t1 = threading.Thread(target=first, name="first", daemon=True)

@@ -1,5 +1,6 @@
 """`holder` takes a Lock and keeps it; `blocked` waits for it.  Once `blocked` is inside
 acquire(), the main thread stops at BP-LOCKS."""
+import dis
 import sys
 import threading
 import time
@@ -22,13 +23,15 @@ def blocked():
 
 
 def in_acquire(thread):
-    """Is `thread` blocked in a tracked lock's acquire (the debugger's `_wait_for_lock`)?"""
+    """Is `thread` blocked taking a lock?  In the debugger's `_wait_for_lock` (an acquire() that has
+    to wait), or inside a `with` statement's C `__enter__` (its innermost frame on BEFORE_WITH)."""
     frame = sys._current_frames().get(thread.ident)
+    innermost = frame
     while frame is not None:
         if frame.f_code.co_name == "_wait_for_lock":
             return True
         frame = frame.f_back
-    return False
+    return innermost is not None and innermost.f_code.co_code[innermost.f_lasti] == dis.opmap["BEFORE_WITH"]
 
 
 h = threading.Thread(target=holder, name="holder", daemon=True)

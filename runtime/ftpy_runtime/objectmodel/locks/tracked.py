@@ -1,26 +1,39 @@
-"""Tracked locks: ``threading.Lock``/``RLock`` that remember their owner.
+"""Tracked locks: ``threading.Lock``/``RLock`` that know their owner, at a plain lock's speed.
 
 The rest of the package reads them: ``snapshot.py`` (who holds which, who waits for what),
 ``waitfor.py`` (cycles in the wait-for graph: deadlocks) and ``render.py`` (the text report).
 
 A ``_thread.lock`` doesn't know its owner, so `install` (called by the debug
 agent before user code runs) makes ``threading.Lock()``, ``threading.RLock()``
-and ``_thread.allocate_lock()`` return tracked locks: thin wrappers that
-remember, on the wrapper itself, which thread acquired them and where they
-were created.
+and ``_thread.allocate_lock()`` return tracked locks, which remember where
+they were made.
 
 Keeping it cheap
 ----------------
-The uncontended path is one non-blocking acquire of the real lock and one
-slot store of the owner's ident: no registry, no shared dict, no GC-tracked
-allocation (``bench/bench_locks.py`` measures what it costs: about 3.5x
-a plain lock's acquire/release pair, a few hundred nanoseconds).
-A thread that has to wait goes through `_wait_for_lock`, a function whose
-only job is to be recognisable: `snapshot` finds waiting threads by looking
-for its frame in ``sys._current_frames()`` and reads the lock from the
-frame's locals.  Held locks are found by scanning `gc.get_objects` (which
-stops the world in free-threaded builds) for tracked locks, so nothing is
-recorded anywhere until somebody asks.
+Both tracked types are subclasses of the C ``_thread.RLock``, which records
+its owner's ident and its recursion count in C on every acquire, and both
+inherit its C ``__enter__``/``__exit__``: a ``with lock:`` block costs one C
+call in and one out, as with a plain lock, and runs no Python code at all
+(``bench/bench_locks.py`` measures it; a Python-level wrapper cost 2-3x a
+plain lock's pair on the free-threaded 3.13 build, which doesn't specialize).
+The owner and count are read on demand, from the C lock's ``repr``.
+
+``TrackedLock`` keeps a ``Lock``'s semantics on its Python-level methods:
+``acquire()`` by the holder waits (a Lock isn't reentrant), ``release()`` works
+from any thread, ``locked()``, and no RLock-only methods (so
+``threading.Condition`` treats it as a Lock).  The one difference: a ``with``
+block on a Lock the thread already holds (a self-deadlock outside the
+debugger) goes on, as on an RLock; the snapshot shows the lock held twice.
+
+Waiting threads: explicit ``acquire()`` calls that have to wait go through
+`_wait_for_lock`/`_wait_for_rlock`, functions whose only job is to be
+recognisable (`snapshot` finds their frames in ``sys._current_frames()`` and
+reads the lock from the frame's locals).  A thread blocked in a ``with lock:``
+has no such frame: `snapshot` sees its innermost frame standing on the
+``BEFORE_WITH`` (or the ``lock.__enter__()`` call) and re-reads the lock from
+the names that instruction loaded.  Held locks are found by scanning
+`gc.get_objects` (which stops the world in free-threaded builds) for tracked
+locks, so nothing is recorded anywhere until somebody asks.
 
 What is not tracked
 -------------------
@@ -44,8 +57,10 @@ from __future__ import annotations
 
 import _thread
 import os
+import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, NamedTuple
@@ -53,15 +68,12 @@ from typing import Any, NamedTuple
 _RawLockType = _thread.LockType
 _raw_allocate_lock = _thread.allocate_lock
 _RawRLock = _thread.RLock
-_get_ident = _thread.get_ident
 _rlock_acquire = _RawRLock.acquire
-_rlock_release = _RawRLock.release
 # The C RLock's methods for threading.Condition, which typeshed does not declare.
 _rlock_release_save: Callable[[Any], Any] = getattr(_RawRLock, "_release_save")
 _rlock_acquire_restore: Callable[[Any, Any], None] = getattr(_RawRLock, "_acquire_restore")
 _rlock_at_fork_reinit: Callable[[Any], None] = getattr(_RawRLock, "_at_fork_reinit")
 _rlock_is_owned: Callable[[Any], bool] = getattr(_RawRLock, "_is_owned")
-_lock_at_fork_reinit: Callable[[Any], None] = getattr(_RawLockType, "_at_fork_reinit")
 
 #: co_filename of this module: its frames (the wrappers, the wait functions) are never where
 #: the user made or waits for a lock.
@@ -95,152 +107,180 @@ class _LockMeta(type):
         return type.__instancecheck__(cls, obj) or isinstance(obj, _RawLockType)
 
 
-def _wait_for_lock(lock: "TrackedLock", raw: Any, blocking: bool, timeout: float) -> bool:
-    """Block on `raw` for `lock`.  A thread in this frame is waiting for `lock`."""
-    if raw.acquire(blocking, timeout):
-        lock._owner = _get_ident()
-        return True
-    return False
+_rlock_repr: Callable[[Any], str] = _RawRLock.__repr__
+_OWNER_COUNT = re.compile(r" owner=(\d+) count=(\d+) ")
+
+
+def owner_count(lock: Any) -> tuple[int, int]:
+    """(owner's ident, recursion count) of a tracked lock, from the C RLock's own record; (0, 0) when free."""
+    m = _OWNER_COUNT.search(_rlock_repr(lock))
+    if m is None:
+        return 0, 0
+    count = int(m.group(2))
+    return (int(m.group(1)) if count else 0), count
+
+
+def _check_lock_args(blocking: bool, timeout: float) -> None:
+    """The argument checks of ``_thread.lock.acquire``, for the paths that don't reach it."""
+    if not blocking and timeout != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if timeout < 0 and timeout != -1:
+        raise ValueError("timeout value must be a non-negative number")
+
+
+def _wait_for_lock(lock: "TrackedLock", blocking: bool, timeout: float) -> bool:
+    """Block for `lock`.  A thread in this frame is waiting for `lock`."""
+    if _rlock_is_owned(lock):
+        # Its holder asks again: a Lock isn't reentrant, so it waits until another thread
+        # releases it (a deadlock, unless one does), on a gate that `release` opens.
+        _check_lock_args(blocking, timeout)
+        deadline = time.monotonic() + timeout if timeout != -1 else None
+        gate = _raw_allocate_lock()
+        gate.acquire()
+        gates = lock._gates
+        if gates is None:
+            gates = lock._gates = []
+        gates.append(gate)
+        try:
+            if _rlock_is_owned(lock) and not gate.acquire(True, timeout):
+                return False
+        finally:
+            gates.remove(gate)
+        if deadline is not None:
+            timeout = max(0.0, deadline - time.monotonic())
+    return _rlock_acquire(lock, blocking, timeout)
 
 
 def _wait_for_rlock(lock: "TrackedRLock", blocking: bool, timeout: float) -> bool:
     """Block for `lock`.  A thread in this frame is waiting for `lock`."""
-    if _rlock_acquire(lock, blocking, timeout):
-        me = _get_ident()
-        if lock._owner == me:
-            lock._count += 1
-        else:
-            lock._owner = me
-            lock._count = 1
-        return True
-    return False
+    return _rlock_acquire(lock, blocking, timeout)
 
 
 def _wait_for_rlock_restore(lock: "TrackedRLock", state: Any) -> None:
     """Re-take `lock` after ``Condition.wait``.  A thread in this frame is waiting for `lock`."""
     _rlock_acquire_restore(lock, state)
-    lock._owner = _get_ident()
-    lock._count = state[0]
 
 
-class TrackedLock(metaclass=_LockMeta):
-    """A ``threading.Lock`` that remembers which thread acquired it.
+class _Absent:
+    """A class attribute that isn't there: hides the C RLock's methods that a Lock lacks
+    (``threading.Condition`` looks for ``_release_save`` and friends to tell an RLock)."""
 
-    Behaves like ``_thread.lock``: ``acquire(blocking, timeout)``,
-    ``release``, ``locked``, ``with``, ``_at_fork_reinit`` and the old
-    ``*_lock`` aliases.  Like a plain lock, any thread may release it.
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        raise AttributeError(self.name)
+
+
+class TrackedLock(_RawRLock, metaclass=_LockMeta):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks RLock final; CPython allows subclasses
+    """A ``threading.Lock`` that knows which thread holds it.
+
+    Behaves like ``_thread.lock``: ``acquire(blocking, timeout)`` (not reentrant),
+    ``release`` (from any thread), ``locked``, ``with``, ``_at_fork_reinit`` and
+    the old ``*_lock`` aliases.  ``with`` is the C RLock's own ``__enter__`` and
+    ``__exit__``: no Python code runs, and the C lock records the owner.
     """
 
-    __slots__ = ("_lock", "_owner", "_file", "_line", "__weakref__")
+    __slots__ = ("_file", "_line", "_gates")
 
     def __init__(self) -> None:
-        self._lock = _raw_allocate_lock()
-        #: ``threading.get_ident()`` of the thread that acquired it, 0 when free.
-        self._owner = 0
         self._file, self._line = _creation_site()
+        #: The gates of a holder waiting for its own lock (`_wait_for_lock`); None when none ever did.
+        self._gates: list[Any] | None = None
+
+    @property
+    def _owner(self) -> int:
+        """``threading.get_ident()`` of the holder, 0 when free."""
+        return owner_count(self)[0]
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        lock = self._lock
-        if timeout == -1 and lock.acquire(False):
-            self._owner = _get_ident()
-            return True
-        if not blocking and timeout == -1:
+        if not _rlock_is_owned(self):
+            if timeout == -1 and _rlock_acquire(self, False):
+                return True
+            if not blocking and timeout == -1:
+                return False
+        elif not blocking:
+            _check_lock_args(blocking, timeout)
             return False
-        return _wait_for_lock(self, lock, blocking, timeout)
+        return _wait_for_lock(self, blocking, timeout)
 
     def release(self) -> None:
-        self._owner = 0
-        self._lock.release()
+        # Any thread may release a Lock: let go of the C lock whoever holds it.
+        try:
+            _rlock_release_save(self)
+        except RuntimeError:
+            raise RuntimeError("release unlocked lock") from None
+        gates = self._gates
+        if gates:
+            for gate in list(gates):
+                try:
+                    gate.release()
+                except RuntimeError:  # opened already
+                    pass
 
     def locked(self) -> bool:
-        return self._lock.locked()
+        return owner_count(self)[1] > 0
 
     def _at_fork_reinit(self) -> None:
-        _lock_at_fork_reinit(self._lock)
-        self._owner = 0
-
-    __enter__ = acquire
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+        _rlock_at_fork_reinit(self)
+        self._gates = None
 
     acquire_lock = acquire
     release_lock = release
     locked_lock = locked
 
+    _release_save = _Absent()
+    _acquire_restore = _Absent()
+    _is_owned = _Absent()
+    _recursion_count = _Absent()
+
     def __repr__(self) -> str:
-        state = "locked" if self._lock.locked() else "unlocked"
-        return f"<{state} _thread.lock object owner={self._owner} at {id(self):#x}>"
+        owner, count = owner_count(self)
+        state = "locked" if count else "unlocked"
+        return f"<{state} _thread.lock object owner={owner} at {id(self):#x}>"
 
 
 class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks it final; CPython allows subclasses, and isinstance(x, RLock) must hold
-    """A ``threading.RLock`` that remembers its owner and recursion count.
+    """A ``threading.RLock`` that says where it was made; the C RLock knows its owner and count.
 
-    A subclass of the C ``_thread.RLock`` (so ``isinstance`` checks hold);
-    supports everything ``threading.Condition`` asks of an RLock
-    (``_is_owned``, ``_release_save``, ``_acquire_restore``).
+    ``with`` and ``release`` are the C RLock's own; ``acquire`` only adds a recognisable
+    frame (`_wait_for_rlock`) when it has to wait.
     """
 
-    __slots__ = ("_owner", "_count", "_file", "_line")
+    __slots__ = ("_file", "_line")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        self._owner = 0
-        self._count = 0
         self._file, self._line = _creation_site()
+
+    @property
+    def _owner(self) -> int:
+        """``threading.get_ident()`` of the holder, 0 when free."""
+        return owner_count(self)[0]
+
+    @property
+    def _count(self) -> int:
+        """How many times the holder has it."""
+        return owner_count(self)[1]
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if timeout == -1 and _rlock_acquire(self, False):
-            me = _get_ident()
-            if self._owner == me:
-                self._count += 1
-            else:
-                self._owner = me
-                self._count = 1
             return True
         if not blocking and timeout == -1:
             return False
         return _wait_for_rlock(self, blocking, timeout)
 
-    def release(self) -> None:
-        # Update our copy first: once the real lock is free another thread
-        # may take it and write its own ident.
-        if self._owner == _get_ident():
-            count = self._count - 1
-            if count <= 0:
-                self._count = 0
-                self._owner = 0
-            else:
-                self._count = count
-        _rlock_release(self)
-
     def locked(self) -> bool:
-        return self._owner != 0
-
-    def _release_save(self) -> Any:
-        if not _rlock_is_owned(self):
-            raise RuntimeError("cannot release un-acquired lock")
-        self._owner = 0
-        self._count = 0
-        return _rlock_release_save(self)
+        return owner_count(self)[1] > 0
 
     def _acquire_restore(self, state: Any) -> None:
         _wait_for_rlock_restore(self, state)
 
-    def _at_fork_reinit(self) -> None:
-        _rlock_at_fork_reinit(self)
-        self._owner = 0
-        self._count = 0
-
-    __enter__ = acquire
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
     def __repr__(self) -> str:
-        state = "locked" if self._owner else "unlocked"
+        owner, count = owner_count(self)
+        state = "locked" if count else "unlocked"
         return (
             f"<{state} {type(self).__module__}.{type(self).__qualname__} object "
-            f"owner={self._owner} count={self._count} at {id(self):#x}>"
+            f"owner={owner} count={count} at {id(self):#x}>"
         )
 
 
@@ -301,9 +341,10 @@ class LockState(NamedTuple):
     """One tracked lock's bookkeeping, read at once."""
 
     kind: str  # "Lock" or "RLock"
-    #: ``threading.get_ident()`` of the holder; 0 when free (or, for a Lock, not recorded yet).
+    #: ``threading.get_ident()`` of the holder; 0 when free.
     owner: int
-    #: How many times the holder has it (an RLock's recursion); 1 for a held Lock, 0 when free.
+    #: How many times the holder has it (an RLock's recursion; 1 for a held Lock, 2 or more when
+    #: its holder entered a ``with`` on it again); 0 when free.
     times: int
     locked: bool
     #: Where the program made it.
@@ -313,11 +354,9 @@ class LockState(NamedTuple):
 
 def lock_state(lock: TrackedLock | TrackedRLock) -> LockState:
     """What a tracked lock knows about itself (for the snapshot)."""
-    if isinstance(lock, TrackedRLock):
-        owner = lock._owner
-        return LockState("RLock", owner, lock._count if owner else 0, bool(owner), lock._file, lock._line)
-    locked = lock._lock.locked()
-    return LockState("Lock", lock._owner, 1 if locked else 0, locked, lock._file, lock._line)
+    owner, count = owner_count(lock)
+    kind = "RLock" if isinstance(lock, TrackedRLock) else "Lock"
+    return LockState(kind, owner, count, count > 0, lock._file, lock._line)
 
 
 #: The code of the functions a thread blocks in while it waits for a tracked lock: a frame
