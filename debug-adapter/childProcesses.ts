@@ -115,7 +115,7 @@ export class ChildListener extends EventEmitter<{ child: [AnnouncedChild] }> {
 
 /** The attach configuration of a child's session (what `startDebugging` asks the client to start). */
 export function childAttachConfiguration(info: ChildAnnouncement, parentName: string, justMyCode: boolean): Record<string, unknown> {
-  const what = info.program ? ` ${info.program.split(/[\\/]/).pop()}` : '';
+  const what = info.program ? ` (${info.program.split(/[\\/]/).pop()})` : '';
   return {
     type: 'ftpython',
     request: 'attach',

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { type Session, launch, lineOf, programPath, SKIP, startSession, stop, topFrame, waitForOutput } from './helpers';
 
@@ -278,6 +280,22 @@ test('a Python too old for the runtime runs undisturbed, and the Debug Console s
     );
     await parent.events.next('terminated', 30_000);
     assert.equal(follow.children.length, 0);
+  } finally {
+    await stopAll(parent, follow.children);
+  }
+});
+
+test("the program's own sitecustomize still runs, in the program and in each child", { skip: SKIP, timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftpy-sitecustomize-'));
+  writeFileSync(join(dir, 'sitecustomize.py'), 'import os\nprint(f"user sitecustomize in {os.getpid()}", flush=True)\n');
+  const { parent, follow } = await launchParent(['run'], { env: { PYTHONPATH: dir } });
+  try {
+    const child = await follow.next();
+    await childStopsInWork(child, 7);
+    await waitForOutput(parent, /run exit 0/, 30_000);
+    const pids = [...parent.events.output().matchAll(/user sitecustomize in (\d+)/g)].map((m) => m[1]);
+    assert.equal(new Set(pids).size, 2, `once in the program, once in the child: ${parent.events.output()}`);
+    await parent.events.next('terminated', 30_000);
   } finally {
     await stopAll(parent, follow.children);
   }

@@ -60,11 +60,17 @@ test('VS Code: a breakpoint in a ProcessPoolExecutor worker stops in a child ses
     const childRow = rows.findIndex((r) => /: child \d+/.test(r));
     assert.ok(parentRow >= 0, `the program's session is in the Call Stack: ${JSON.stringify(rows)}`);
     assert.ok(childRow > parentRow, `the child session comes under the program's: ${JSON.stringify(rows)}`);
+    // The stopped session (and its stopped thread) may be collapsed: open each paused row.
     const frame = page
       .locator('.debug-call-stack .monaco-list-row', { hasText: 'pool_demo.py' })
       .filter({ hasText: `${breakLine}:` })
       .first();
-    await frame.waitFor();
+    await until('the worker frame in the Call Stack', async () => {
+      if (await frame.isVisible()) return true;
+      const rows = page.locator('.debug-call-stack .monaco-list-row[aria-expanded="false"]', { hasText: /paused on breakpoint/i });
+      if ((await rows.count()) > 0) await rows.first().locator('.monaco-tl-twistie').click();
+      return false;
+    });
     assert.match((await frame.textContent()) ?? '', /^\s*work\s*pool_demo\.py/, 'the top frame is the worker function');
     await frame.click();
     await wb.expand(wb.scopeRow('Locals'));
