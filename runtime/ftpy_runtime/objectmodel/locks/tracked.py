@@ -284,6 +284,29 @@ class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # ty
         )
 
 
+class _Probe:
+    works: bool | None = None
+
+
+def lock_tracking_works() -> bool:
+    """Can a TrackedLock be released by a thread other than its holder, as a Lock must?
+
+    It lets go through the C RLock's ``_release_save``, which on 3.12/3.13 doesn't ask who
+    holds the lock; should a later CPython check, `install` leaves ``threading.Lock`` plain
+    (RLocks stay tracked) rather than change what a program's locks do.  Probed once, without
+    a thread: a lock made to look held by some other ident, then released here.
+    """
+    if _Probe.works is None:
+        probe = _RawRLock()
+        try:
+            _rlock_acquire_restore(probe, (1, _thread.get_ident() ^ 0x5A5A))
+            _rlock_release_save(probe)
+            _Probe.works = True
+        except Exception:
+            _Probe.works = False
+    return _Probe.works
+
+
 def _allocate_lock() -> TrackedLock:
     """allocate_lock() -> lock object (tracked by the ftpy debugger)."""
     return TrackedLock()
@@ -315,15 +338,16 @@ def install() -> None:
             saved.append((module, name, getattr(module, name)))
             setattr(module, name, value)
 
-    patch(threading, "Lock", TrackedLock)
+    if lock_tracking_works():
+        patch(threading, "Lock", TrackedLock)
+        patch(_thread, "allocate_lock", _allocate_lock)
+        patch(_thread, "allocate", _allocate_lock)
     # threading.RLock() is a factory that calls _CRLock (keeping its argument
     # checks); replace the factory only if a future version drops _CRLock.
     if getattr(threading, "_CRLock", None) is not None:
         patch(threading, "_CRLock", TrackedRLock)
     else:
         patch(threading, "RLock", TrackedRLock)
-    patch(_thread, "allocate_lock", _allocate_lock)
-    patch(_thread, "allocate", _allocate_lock)
     _Installed.saved = saved
 
 
