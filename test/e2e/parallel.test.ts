@@ -97,8 +97,12 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       await page.keyboard.press('F9');
       await page.locator('.editor-instance .codicon-debug-breakpoint').first().waitFor();
       await page.keyboard.press('F5');
+      await until('the debug toolbar', () => wb.debugging(), 120_000);
+      await wb.command('Focus on Debug Console View'); // what the program and the debugger say, in the screenshots
+      await until('the program paused at the breakpoint', () => wb.paused(), 240_000);
+      await wb.command('Focus on Call Stack View');
       const paused = page.locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i }).first();
-      await paused.waitFor({ timeout: 120_000 });
+      await paused.waitFor({ timeout: 60_000 });
       const stopper = /worker-\d/.exec((await paused.textContent()) ?? '')?.[0];
       assert.ok(stopper, `a worker stopped at the breakpoint: ${await paused.textContent()}`);
 
@@ -112,8 +116,13 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       const functions = await texts(stacks, '.frame-function');
       for (const fn of ['Thread.run', 'work', 'fetch', 'parse', 'record', 'main'])
         assert.ok(functions.includes(fn), `${fn} in Parallel Stacks: ${functions}`);
-      assert.deepEqual(await texts(stacks, '.thread.current'), [stopper], 'the stopped worker is the current thread');
-      assert.deepEqual(await texts(stacks, '.thread.native'), ['MainThread (native)'], 'the main thread waits in native code (join)');
+      assert.deepEqual([...new Set(await texts(stacks, '.thread.current'))], [stopper], 'the stopped worker is the current thread');
+      assert.deepEqual(
+        [...new Set(await texts(stacks, '.thread.native'))],
+        ['MainThread (native)'],
+        'the main thread waits in native code (join)',
+      );
+      assert.ok((await stacks.locator('.node.current').count()) > 0, "the current thread's boxes are highlighted");
       await snap('parallel-stacks');
       // Click the main thread's `main` frame: the thread is selected, the editor opens there.
       await stacks
@@ -129,6 +138,7 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       // 2. Parallel Watch, from the command and from the Variables context menu.
       await page.keyboard.press('F1');
       await wb.pickQuickInput('>Free-Threaded Python: Parallel Watch', /Free-Threaded Python: Parallel Watch$/, true);
+      await page.locator('.quick-input-widget', { hasText: 'An expression to evaluate' }).waitFor();
       const input = page.locator('.quick-input-widget input');
       await input.fill('step');
       await page.keyboard.press('Enter');
