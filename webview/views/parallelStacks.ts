@@ -78,9 +78,9 @@ function nodeBox(node: StackNode, threads: Map<number, ThreadInfo>, current: num
   const openTop = (id: number): void => {
     if (innermost?.path) channel.post({ type: 'openFrame', threadId: id, path: innermost.path, line: innermost.line, depth: 0 });
   };
-  const names = node.threadIds.slice(0, NAMES).map((id) => {
+  const names = node.threadIds.slice(0, NAMES).flatMap((id, i) => {
     const t = threads.get(id);
-    return t ? threadChip(t, () => openTop(id)) : undefined;
+    return t ? [i > 0 ? ', ' : '', threadChip(t, () => openTop(id))] : [];
   });
   const more = node.threadIds.length > NAMES ? h('span', { class: 'muted' }, ` +${node.threadIds.length - NAMES} more`) : undefined;
   const count = node.threadIds.length;
