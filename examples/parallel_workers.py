@@ -2,37 +2,53 @@
 
     python3.13t examples/parallel_workers.py
 
-Workers 0, 2 and 4 `fetch`, workers 1, 3 and 5 `parse`; each then counts its steps in
-`record`. Put a breakpoint on the line marked BREAK HERE and start debugging: every thread
-stops, and
+Workers 0, 2 and 4 `fetch`, workers 1, 3 and 5 `parse`, counting their steps in `record`;
+worker-0 calls `checkpoint` every 100 steps. Put a breakpoint on the line marked BREAK HERE and
+start debugging: every thread stops, and
 
 * Parallel Stacks (Run and Debug side bar) shows the six workers under one `Thread.run`, split
   in two (`fetch` and `parse`), and the main thread waiting in `join`;
 * Parallel Watch on `step` shows each worker's own count, one row per thread;
-* "Continue This Thread Only" (right-click a worker in the Call Stack) lets that worker alone
-  run on to its next step: its `step` goes up, the others' stay put.
+* "Continue This Thread Only" (right-click worker-0 in the Call Stack) lets worker-0 alone run
+  on to its next checkpoint: its `step` goes up by 100, the others' stay put.
 
 The end-to-end test test/e2e/parallel.test.ts relies on the marked lines and the thread names.
 """
 import threading
 
 WORKERS = 6
-STEPS = 50
+#: worker-0 stops at the breakpoint every CHECK_EVERY steps, and ends the program after ROUNDS.
+CHECK_EVERY = 100
+ROUNDS = 20
 everyone_started = threading.Barrier(WORKERS)
 counts = [0] * WORKERS
+done = False
+
+
+def checkpoint(step: int) -> int:
+    return step  # BREAK HERE
 
 
 def record(index: int, step: int) -> None:
-    counts[index] = step  # BREAK HERE
+    global done
+    counts[index] = step
+    if index == 0 and step % CHECK_EVERY == 0:
+        checkpoint(step)
+        if step >= CHECK_EVERY * ROUNDS:
+            done = True
 
 
 def fetch(index: int) -> None:
-    for step in range(1, STEPS + 1):
+    step = 0
+    while not done:
+        step += 1
         record(index, step)
 
 
 def parse(index: int) -> None:
-    for step in range(1, STEPS + 1):
+    step = 0
+    while not done:
+        step += 1
         record(index, step)
 
 

@@ -187,10 +187,12 @@ export function waitForGraph(report: LocksReport): WaitForGraph {
 }
 
 /**
- * The DAP thread id in the argument VS Code passes to a Call Stack context-menu command: the
- * number itself, or the trailing number of an id such as "thread:SESSION:3" (versions differ).
+ * The DAP thread id in the argument VS Code passes to a Call Stack context-menu command: for a
+ * thread row, the thread's DAP id itself (`getContextForContributedActions`); from other callers
+ * `{ threadId }`, a number or an id such as "thread:SESSION:3".
  */
 export function threadIdOf(arg: unknown): number | undefined {
+  if (typeof arg === 'number' && Number.isInteger(arg)) return arg;
   if (typeof arg !== 'object' || arg === null) return undefined;
   const v = (arg as { threadId?: unknown }).threadId;
   if (typeof v === 'number' && Number.isInteger(v)) return v;

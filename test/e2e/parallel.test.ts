@@ -9,7 +9,7 @@
 //   2. Parallel Watch ("Free-Threaded Python: Parallel Watch", and "Add to Parallel Watch" on a
 //      variable) shows one row per thread, values and errors;
 //   3. "Continue This Thread Only" on the stopped worker (Call Stack context menu) lets it
-//      alone run to its next step: its `step` goes up by one, every other thread's stays;
+//      alone run to its next checkpoint: its `step` goes up by 100, every other thread's stays;
 //   4. pausing the philosophers offers the wait-for graph, which draws the cycle in red.
 //
 // Screenshots: test-artifacts/e2e/parallel-*.png. Skipped without code-server unless
@@ -97,10 +97,14 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       await page.keyboard.press('F9');
       await page.locator('.editor-instance .codicon-debug-breakpoint').first().waitFor();
       await page.keyboard.press('F5');
+      await until('the debug toolbar', () => wb.debugging(), 120_000);
+      await wb.command('Focus on Debug Console View'); // what the program and the debugger say, in the screenshots
+      await until('the program paused at the breakpoint', () => wb.paused(), 240_000);
+      await wb.command('Focus on Call Stack View');
       const paused = page.locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i }).first();
-      await paused.waitFor({ timeout: 120_000 });
+      await paused.waitFor({ timeout: 60_000 });
       const stopper = /worker-\d/.exec((await paused.textContent()) ?? '')?.[0];
-      assert.ok(stopper, `a worker stopped at the breakpoint: ${await paused.textContent()}`);
+      assert.equal(stopper, 'worker-0', `worker-0 stopped at the breakpoint: ${await paused.textContent()}`);
 
       // 1. Parallel Stacks.
       await wb.command('Focus on Parallel Stacks View');
@@ -110,10 +114,15 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       const counts = await stacks.locator('.node').evaluateAll((els) => els.map((e) => e.getAttribute('data-threads')));
       assert.ok(counts.includes('6'), `one box holds all six workers: ${counts}`);
       const functions = await texts(stacks, '.frame-function');
-      for (const fn of ['Thread.run', 'work', 'fetch', 'parse', 'record', 'main'])
+      for (const fn of ['Thread.run', 'work', 'fetch', 'parse', 'record', 'checkpoint', 'main'])
         assert.ok(functions.includes(fn), `${fn} in Parallel Stacks: ${functions}`);
-      assert.deepEqual(await texts(stacks, '.thread.current'), [stopper], 'the stopped worker is the current thread');
-      assert.deepEqual(await texts(stacks, '.thread.native'), ['MainThread (native)'], 'the main thread waits in native code (join)');
+      assert.deepEqual([...new Set(await texts(stacks, '.thread.current'))], [stopper], 'the stopped worker is the current thread');
+      assert.deepEqual(
+        [...new Set(await texts(stacks, '.thread.native'))],
+        ['MainThread (native)'],
+        'the main thread waits in native code (join)',
+      );
+      assert.ok((await stacks.locator('.node.current').count()) > 0, "the current thread's boxes are highlighted");
       await snap('parallel-stacks');
       // Click the main thread's `main` frame: the thread is selected, the editor opens there.
       await stacks
@@ -129,6 +138,7 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       // 2. Parallel Watch, from the command and from the Variables context menu.
       await page.keyboard.press('F1');
       await wb.pickQuickInput('>Free-Threaded Python: Parallel Watch', /Free-Threaded Python: Parallel Watch$/, true);
+      await page.locator('.quick-input-widget', { hasText: 'An expression to evaluate' }).waitFor();
       const input = page.locator('.quick-input-widget input');
       await input.fill('step');
       await page.keyboard.press('Enter');
@@ -146,7 +156,7 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       // 3. Continue This Thread Only: the stopped worker runs to its next step; nobody else moves.
       const threadRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: stopper }).first();
       await contextMenu(page, threadRow, 'Continue This Thread Only');
-      const expected = String(Number(before.get(stopper)) + 1);
+      const expected = String(Number(before.get(stopper)) + 100); // worker-0 stops every 100 steps
       const after = await until(`${stopper}'s step at ${expected}`, async () => {
         const rows = await watchRows(page, 'step');
         return rows.get(stopper) === expected && rows;

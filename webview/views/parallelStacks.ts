@@ -30,6 +30,42 @@ function threadChip(t: ThreadInfo, onClick: () => void): HTMLElement {
   );
 }
 
+function frameItem(f: StackFrameInfo, open: (f: StackFrameInfo) => void): HTMLLIElement {
+  return h(
+    'li',
+    { class: `frame${f.user ? '' : ' library'}` },
+    h(
+      'button',
+      { class: 'link frame-head', title: f.path ? `Open ${f.path}:${f.line}` : f.file, onClick: () => open(f) },
+      h('span', { class: 'frame-function code' }, f.name),
+      ' ',
+      h('span', { class: 'frame-location muted' }, `${f.file}:${f.line}`),
+    ),
+  );
+}
+
+/** Two or more library frames in a row fold into one line (as the Call Stack folds them). */
+function libraryRun(frames: StackFrameInfo[], open: (f: StackFrameInfo) => void): HTMLLIElement {
+  const details = h(
+    'details',
+    {},
+    h('summary', { class: 'muted' }, `${frames.length} library frames`),
+    h('ol', { class: 'frames' }, ...frames.map((f) => frameItem(f, open))),
+  );
+  return h('li', { class: 'library-run' }, details);
+}
+
+function runs(frames: StackFrameInfo[]): { library: boolean; frames: StackFrameInfo[] }[] {
+  const out: { library: boolean; frames: StackFrameInfo[] }[] = [];
+  for (const f of frames) {
+    const last = out[out.length - 1];
+    if (!f.user && last?.library) last.frames.push(f);
+    else out.push({ library: !f.user, frames: [f] });
+  }
+  // A single library frame stays a plain line.
+  return out.flatMap((r) => (r.library && r.frames.length === 1 ? [{ library: false, frames: r.frames }] : [r]));
+}
+
 function nodeBox(node: StackNode, threads: Map<number, ThreadInfo>, current: number | null): HTMLElement {
   const here = current !== null && node.threadIds.includes(current);
   const owner = here && current !== null ? current : node.threadIds[0];
@@ -42,9 +78,9 @@ function nodeBox(node: StackNode, threads: Map<number, ThreadInfo>, current: num
   const openTop = (id: number): void => {
     if (innermost?.path) channel.post({ type: 'openFrame', threadId: id, path: innermost.path, line: innermost.line, depth: 0 });
   };
-  const names = node.threadIds.slice(0, NAMES).map((id) => {
+  const names = node.threadIds.slice(0, NAMES).flatMap((id, i) => {
     const t = threads.get(id);
-    return t ? threadChip(t, () => openTop(id)) : undefined;
+    return t ? [i > 0 ? ', ' : '', threadChip(t, () => openTop(id))] : [];
   });
   const more = node.threadIds.length > NAMES ? h('span', { class: 'muted' }, ` +${node.threadIds.length - NAMES} more`) : undefined;
   const count = node.threadIds.length;
@@ -55,19 +91,7 @@ function nodeBox(node: StackNode, threads: Map<number, ThreadInfo>, current: num
     h(
       'ol',
       { class: 'frames' },
-      ...node.frames.map((f) =>
-        h(
-          'li',
-          { class: `frame${f.user ? '' : ' library'}` },
-          h(
-            'button',
-            { class: 'link frame-head', title: f.path ? `Open ${f.path}:${f.line}` : f.file, onClick: () => open(f) },
-            h('span', { class: 'frame-function code' }, f.name),
-            ' ',
-            h('span', { class: 'frame-location muted' }, `${f.file}:${f.line}`),
-          ),
-        ),
-      ),
+      ...runs(node.frames).map((run) => (run.library ? libraryRun(run.frames, open) : frameItem(run.frames[0], open))),
     ),
   );
   if (!node.children.length) return box;

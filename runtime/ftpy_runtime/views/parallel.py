@@ -123,7 +123,8 @@ def _tree(threads: list[dict[str, Any]], stacks: dict[int, list[dict[str, Any]]]
             child["threadIds"].append(t["id"])
             node = child
         node["endsHere"].append(t["id"])
-    return [_compress(c) for c in root["children"].values()]
+    roots = [_compress(c) for c in root["children"].values()]
+    return sorted(roots, key=lambda c: (-len(c["threadIds"]), c["threadIds"][0]))
 
 
 def _compress(node: dict[str, Any]) -> dict[str, Any]:
