@@ -46,8 +46,9 @@ test('VS Code: "Break on Value Change" from the Variables pane, filtered to othe
       await page.keyboard.press('F9');
       await page.locator('.editor-instance .codicon-debug-breakpoint').first().waitFor();
       await page.keyboard.press('F5');
+      // (One thread: the Call Stack's header says it, not a thread row.)
       await page
-        .locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i })
+        .getByText(/paused on breakpoint/i)
         .first()
         .waitFor({ timeout: 120_000 });
 
