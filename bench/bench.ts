@@ -14,6 +14,9 @@
  *   ownership  the ownership snapshot over 1 million live objects
  *   gil        N-thread workloads with PYTHON_GIL=1 vs PYTHON_GIL=0
  *   locks      tracked locks (the Locks view) vs plain locks, per acquire/release pair
+ *   databp     data breakpoints: a watched field the program never touches (vs plain,
+ *              target ≤ 1.05×), the same attribute name stored on other objects, and the
+ *              watched field itself written in a hot loop (ns per watched write)
  */
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -218,6 +221,79 @@ async function hitThroughput(python: string, threads: number, hits: number): Pro
   return { stops, perSecond: stops / sec };
 }
 
+/**
+ * bench/programs/databp.py under the adapter: stopped at its `# BREAKPOINT` line, a data
+ * breakpoint goes on `watched.value` (found in the Variables pane like a user would; its hit
+ * condition never holds, so it never stops) unless `watch` is false; then the timed part runs.
+ */
+async function dataBreakpointRun(python: string, mode: string, threads: number, watch: boolean): Promise<number> {
+  const program = join(PROGRAMS, 'databp.py');
+  const args = [mode, String(threads), '1'];
+  const line =
+    readFileSync(program, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('# BREAKPOINT')) + 1;
+  const s = await launch({ program, args, python, breakpoints: [{ path: program, lines: [line] }], extra: { env: { PYTHON_GIL: '0' } } });
+  try {
+    const ev = (await s.dc.waitForEvent('stopped', 60000)) as DebugProtocol.StoppedEvent;
+    const threadId = ev.body.threadId ?? 1;
+    if (watch) {
+      const frame = (await s.dc.stackTraceRequest({ threadId, levels: 1 })).body.stackFrames[0];
+      const globals = (await s.dc.scopesRequest({ frameId: frame.id })).body.scopes.find((sc) => sc.name === 'Globals')!;
+      const rows = (await s.dc.variablesRequest({ variablesReference: globals.variablesReference })).body.variables;
+      const box = rows.find((v) => v.name === 'watched');
+      if (!box) throw new Error(`no 'watched' among ${rows.map((v) => v.name).join(', ')} (stopped: ${JSON.stringify(ev.body)})`);
+      const info = (await s.dc.customRequest('dataBreakpointInfo', { variablesReference: box.variablesReference, name: 'value' }))
+        .body as DebugProtocol.DataBreakpointInfoResponse['body'];
+      if (!info.dataId) throw new Error(`dataBreakpointInfo: ${info.description}`);
+      await s.dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId, accessType: 'write', hitCondition: '== 0' }] });
+    }
+    await s.dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [] });
+    await s.dc.continueRequest({ threadId });
+    await s.terminated;
+    return parseBench(s.output(), `databp ${mode}`).seconds;
+  } finally {
+    await end(s);
+  }
+}
+
+async function dataBreakpointFigures(python: string, threadCounts: number[], reps: number, figures: Figure[]): Promise<void> {
+  const program = join(PROGRAMS, 'databp.py');
+  for (const mode of ['unrelated', 'samename', 'hot']) {
+    for (const t of threadCounts) {
+      console.log(`\ndata breakpoint, ${mode}, ${t} thr: plain, debugger, debugger + data breakpoint…`);
+      const plain: number[] = [];
+      const dbg: number[] = [];
+      const watched: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        plain.push(parseBench(await run(python, [program, mode, String(t), '1'], { PYTHON_GIL: '0' }), `databp ${mode}`).seconds);
+        dbg.push(await dataBreakpointRun(python, mode, t, false));
+        watched.push(await dataBreakpointRun(python, mode, t, true));
+      }
+      const p = stat(plain).median;
+      const d = stat(dbg).median;
+      const w = stat(watched).median;
+      const data = { plain: stat(plain), debugger: stat(dbg), dataBreakpoint: stat(watched) };
+      if (mode === 'hot') {
+        const writes = 200_000; // bench/programs/databp.py at scale 1, whatever the thread count
+        figures.push({
+          name: `data breakpoint, watched field written in a hot loop, ${t} thr`,
+          value: `${f2(w / p)}× plain, ${(((w - d) / writes) * 1e9).toFixed(0)} ns per watched write`,
+          data,
+        });
+      } else {
+        figures.push({
+          name: `data breakpoint, ${mode === 'unrelated' ? 'field not touched' : 'same name on other objects'}, ${t} thr`,
+          value: `${f2(w / p)}× plain (debugger alone ${f2(d / p)}×)`,
+          target: mode === 'unrelated' ? '≤ 1.05×' : undefined,
+          met: mode === 'unrelated' ? w / p <= 1.05 : undefined,
+          data,
+        });
+      }
+    }
+  }
+}
+
 /** Runs one of the Python-side benchmark scripts in bench/ and returns what it printed. */
 async function pythonBench(python: string, script: string): Promise<string> {
   return (await run(python, [join(ROOT, 'bench', script)], { PYTHONPATH: runtimeDir(), PYTHON_GIL: '0' })).trim();
@@ -371,6 +447,10 @@ export async function main(argv: string[]): Promise<number> {
     for (const m of out.matchAll(/^(R?Lock) +(\d+) thread\(s\), (.*?) *: plain .*?\(([\d.]+)x/gm)) {
       figures.push({ name: `tracked ${m[1]} acquire/release, ${m[2]} thr, ${m[3]}`, value: `${m[4]}×`, data: m[0] });
     }
+  });
+
+  await attempt('databp', async () => {
+    await dataBreakpointFigures(py.path, o.threads, o.reps, figures);
   });
 
   const width = Math.max(...figures.map((f) => f.name.length), 10);

@@ -36,6 +36,7 @@ from __future__ import annotations
 import _thread
 import ctypes
 import dis
+import functools
 import gc
 import reprlib
 import sys
@@ -113,6 +114,18 @@ class Target:
         except (ValueError, IndexError, AttributeError, KeyError, TypeError):
             return MISSING
 
+    def reader(self) -> Callable[[], Any]:
+        """A callable that returns the current value as `read` does, as cheaply as it can: a
+        bound ``dict.get`` for dict entries, globals and attributes kept in a ``__dict__``."""
+        c: Any = self.container
+        if self.kind in ("dict", "global"):
+            return functools.partial(cast("dict[Any, Any]", c).get, self.key, MISSING)
+        if self.kind == "attribute":
+            d = getattr(c, "__dict__", None)
+            if isinstance(d, dict) and self.key in d:
+                return functools.partial(cast("dict[str, Any]", d).get, self.key, MISSING)
+        return self.read
+
     def site_ops(self) -> tuple[frozenset[str], str | None]:
         """The opcodes that can write this target, and the name they must carry (None: any)."""
         if self.kind == "attribute":
@@ -131,8 +144,18 @@ class DataBreakpoint:
     target: Target
     condition: str | None = None
     hit_condition: HitCondition | None = None
+    #: ``condition``, compiled once when set.
+    compiled: types.CodeType | None = None
     hits: int = 0
     lock: Any = field(default_factory=_thread.allocate_lock)
+    #: Reads the target's value fast (no Python frame for dicts, attributes and globals).
+    reader: Callable[[], Any] = field(default=lambda: MISSING)
+    #: The value last seen, in a box the callback updates: a change is a new object here.
+    last: list[Any] = field(default_factory=lambda: [MISSING])
+
+    def __post_init__(self) -> None:
+        self.reader = self.target.reader()
+        self.last[0] = self.reader()
 
     def count_hit(self) -> int:
         with self.lock:
@@ -141,7 +164,8 @@ class DataBreakpoint:
 
     def to_dap(self) -> dict[str, Any]:
         return {"id": self.id, "verified": True, "description": f"{self.target.label} ({self.target.kind})",
-                "message": f"stops when {self.target.label} changes" + (f" and {self.condition}" if self.condition else "")}
+                "message": f"stops when {self.target.label} changes" + (f" and {self.condition}" if self.condition else
+                           "; the condition 'thread != owner' stops only on other threads' writes")}
 
 
 def object_owner(obj: object) -> int:
@@ -198,12 +222,11 @@ def find_cell(frame: types.FrameType, name: str) -> types.CellType | None:
 
 @dataclass
 class _Sites:
-    """One watched code object: its store sites (offset -> the breakpoints each may write) and
-    the instructions right after them (offset -> the store offsets that lead there)."""
+    """One watched code object: the instruction after each store site (offset -> what the store
+    may have changed, as (reader, last value box, breakpoint) triples)."""
 
     code: types.CodeType
-    stores: dict[int, tuple[DataBreakpoint, ...]]
-    afters: dict[int, tuple[int, ...]]
+    afters: dict[int, tuple[tuple[Callable[[], Any], list[Any], DataBreakpoint], ...]]
 
 
 class DataBreakpoints:
@@ -225,10 +248,9 @@ class DataBreakpoints:
         self._next_target = 1
         self._next_id = 100_000  # data breakpoint ids, apart from the line breakpoints' ones
         self.active: list[DataBreakpoint] = []
-        #: id(code) -> its sites; replaced, never changed, so the callback reads it without a lock.
+        #: id(code) -> its sites.  The callback holds this dict in a closure (re-registered when
+        #: it is replaced); a module imported later is added in place.
         self._sites: dict[int, _Sites] = {}
-        #: thread ident -> (code, store offset, [(bp, old value)]) between a store and the next instruction.
-        self._pending: dict[int, tuple[types.CodeType, list[tuple[DataBreakpoint, Any]]]] = {}
         self.tool = -1
         registry.add_listener(self._on_new_code)
 
@@ -249,8 +271,7 @@ class DataBreakpoints:
                         del self._targets[old]
         return {
             "dataId": data_id,
-            "description": f"{target.label} (owned by thread '{target.owner_name}'); "
-                           "condition 'thread != owner' stops only on other threads' writes",
+            "description": f"{target.label} (owned by thread '{target.owner_name}')",
             "accessTypes": ["write"],
             "canPersist": False,
         }
@@ -284,8 +305,9 @@ class DataBreakpoints:
             hit_text = spec.get("hitCondition")
             try:
                 hit = HitCondition(hit_text) if isinstance(hit_text, str) and hit_text.strip() else None
+                compiled = None
                 if isinstance(condition, str) and condition.strip():
-                    compile(condition, "<data breakpoint condition>", "eval")
+                    compiled = compile(condition, "<data breakpoint condition>", "eval")
                 else:
                     condition = None
             except (ValueError, SyntaxError) as exc:
@@ -293,7 +315,7 @@ class DataBreakpoints:
                 continue
             with self._lock:
                 self._next_id += 1
-                bp = DataBreakpoint(self._next_id, data_id, target, condition, hit)
+                bp = DataBreakpoint(self._next_id, data_id, target, condition, hit, compiled=compiled)
             chosen.append(bp)
             out.append(bp.to_dap())
         self.active = chosen
@@ -316,17 +338,18 @@ class DataBreakpoints:
         relevant = [r for r in relevant if r[2] is None or r[2] in names]
         if not relevant:
             return None
-        stores: dict[int, tuple[DataBreakpoint, ...]] = {}
-        afters: dict[int, list[int]] = {}
+        afters: dict[int, list[tuple[Callable[[], Any], list[Any], DataBreakpoint]]] = {}
         instructions = list(dis.get_instructions(code))
         for i, ins in enumerate(instructions):
-            hit = tuple(bp for bp, ops, nm in relevant if ins.opname in ops and (nm is None or ins.argval == nm))
+            hit = [bp for bp, ops, nm in relevant if ins.opname in ops and (nm is None or ins.argval == nm)]
             if hit and i + 1 < len(instructions):
-                stores[ins.offset] = hit
-                afters.setdefault(instructions[i + 1].offset, []).append(ins.offset)
-        if not stores:
+                watch = afters.setdefault(instructions[i + 1].offset, [])
+                for bp in hit:
+                    if all(w[2] is not bp for w in watch):
+                        watch.append((bp.reader, bp.last, bp))
+        if not afters:
             return None
-        return _Sites(code, stores, {k: tuple(v) for k, v in afters.items()})
+        return _Sites(code, {k: tuple(v) for k, v in afters.items()})
 
     def _rebind(self) -> None:
         bps = list(self.active)
@@ -339,11 +362,11 @@ class DataBreakpoints:
         with self._lock:
             old = self._sites
             self._sites = sites
-            self._pending.clear()
             if bps:
                 self._install()
             mon = sys.monitoring
             if self.tool >= 0:
+                mon.register_callback(self.tool, mon.events.INSTRUCTION, self._make_callback(sites))
                 for key, s in old.items():
                     if key not in sites:
                         mon.set_local_events(self.tool, s.code, 0)
@@ -358,19 +381,14 @@ class DataBreakpoints:
         bps = list(self.active)
         if not bps or self.tool < 0:
             return
-        added: dict[int, _Sites] = {}
         for c in walk(code):
             if self._wanted(c):
                 s = self._sites_for(c, bps)
                 if s is not None:
-                    added[id(c)] = s
-        if not added:
-            return
-        with self._lock:
-            self._sites = {**self._sites, **added}
-            if self.tool >= 0:
-                for s in added.values():
-                    sys.monitoring.set_local_events(self.tool, s.code, sys.monitoring.events.INSTRUCTION)
+                    with self._lock:
+                        self._sites[id(c)] = s
+                        if self.tool >= 0:
+                            sys.monitoring.set_local_events(self.tool, c, sys.monitoring.events.INSTRUCTION)
 
     # The sys.monitoring tool.
 
@@ -385,7 +403,6 @@ class DataBreakpoints:
                 break
         else:
             raise RuntimeError("every sys.monitoring tool id is taken; data breakpoints need one of their own")
-        mon.register_callback(self.tool, mon.events.INSTRUCTION, self._make_callback())
 
     def _uninstall(self) -> None:
         tool = self.tool
@@ -396,35 +413,38 @@ class DataBreakpoints:
         mon.free_tool_id(tool)
         self.tool = -1
 
-    def _make_callback(self) -> Callable[[types.CodeType, int], Any]:
+    def _make_callback(self, sites: dict[int, _Sites]) -> Callable[[types.CodeType, int], Any]:
+        """The INSTRUCTION callback.  Everything it reaches is in its closure or in the site
+        tuples: on 3.13t attribute lookups are unspecialised and every shared object it touched
+        would be a contention point, so it does the least it can."""
         DISABLE = sys.monitoring.DISABLE
-        get_ident = _thread.get_ident
         getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
-        pending = self._pending
-        this = self
+        get = sites.get
+        hit = self._hit
 
         def instruction(code: types.CodeType, offset: int) -> Any:
-            s = this._sites.get(id(code))
-            if s is None or s.code is not code:
+            s = get(id(code))
+            if s is None:
                 return DISABLE
-            after = s.afters.get(offset)
-            store = s.stores.get(offset)
-            if after is None and store is None:
+            watch = s.afters.get(offset)
+            if watch is None:
                 return DISABLE
-            try:
-                ident = get_ident()
-                if after is not None:
-                    noted = pending.pop(ident, None)
-                    if noted is not None and noted[0] is code:
-                        changed = [(bp, old, new) for bp, old in noted[1] if (new := bp.target.read()) is not old]
-                        if changed:
-                            this._hit(changed, getframe(1))
-                if store is not None:
-                    pending[ident] = (code, [(bp, bp.target.read()) for bp in store])
-            except Exception as exc:  # a debugger bug must never surface in the user's code
-                from ..tracing.callback_errors import internal_error
+            changed: list[tuple[DataBreakpoint, Any, Any]] | None = None
+            for read, last, bp in watch:
+                new = read()
+                old = last[0]
+                if new is not old:
+                    last[0] = new
+                    if changed is None:
+                        changed = []
+                    changed.append((bp, old, new))
+            if changed is not None:
+                try:
+                    hit(changed, getframe(1))
+                except Exception as exc:  # a debugger bug must never surface in the user's code
+                    from ..tracing.callback_errors import internal_error
 
-                internal_error(exc)
+                    internal_error(exc)
             return None
 
         return instruction
@@ -456,7 +476,7 @@ class DataBreakpoints:
         names = dict(frame.f_locals)
         names.update(thread=ts.name, owner=bp.target.owner_name, old=old, new=new)
         try:
-            return bool(eval(cast(str, bp.condition), frame.f_globals, names))
+            return bool(eval(cast(types.CodeType, bp.compiled), frame.f_globals, names))
         except Exception as exc:
             self._send_event("output", {
                 "category": "console",
