@@ -12,6 +12,8 @@ import * as net from 'node:net';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RuntimeEvent } from '../../debug-adapter/protocol';
+import { RuntimeListener } from '../../debug-adapter/runtimeConnection';
 import { PYTHON, SKIP, lineOf, programPath, startSession, stop } from './helpers';
 
 const TARGET = programPath('listen_target.py');
@@ -285,5 +287,67 @@ test('attach refuses a secret file others can read', { skip: SKIP, timeout: 30_0
   } finally {
     await s.dc.stop();
     rmSync(file, { force: true });
+  }
+});
+
+/** Run the runtime's own dialling side (`connection.connect`) against a port; resolves with its exit code and stderr. */
+function pythonConnector(port: number, token: string): Promise<{ code: number | null; stderr: string }> {
+  const script = [
+    'import sys',
+    'from ftpy_runtime.agent.connection import connect',
+    `try:\n    c = connect("127.0.0.1", ${port}, ${JSON.stringify(token)})\nexcept ConnectionError as e:\n    print(e, file=sys.stderr); sys.exit(3)`,
+    'c.send({"type": "event", "event": "output", "body": {"output": "from the runtime"}})',
+    'c.drain()',
+    'c.read_line()',
+  ].join('\n');
+  const child = spawn(PYTHON, ['-c', script], {
+    env: { ...process.env, PYTHONPATH: resolve('runtime') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((r) => child.once('exit', (code) => r({ code, stderr })));
+}
+
+test('the adapter side (the launch listener) against the runtime side: strangers refused, the runtime let in', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
+  const token = 'launch-secret-0123456789abcdef';
+  const notes: string[] = [];
+  const listener = new RuntimeListener(token, (m) => notes.push(m));
+  const port = await listener.listen();
+  const strangers: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 3; i++) strangers.push(await connectRaw(port)); // idle
+    const nested = await connectRaw(port);
+    nested.on('error', () => {});
+    nested.on('data', () => {}); // read, so that the hang-up is seen
+    nested.write(`${'['.repeat(100_000)}\n`);
+    const huge = await connectRaw(port);
+    huge.on('error', () => {});
+    huge.on('data', () => {});
+    huge.write('x'.repeat(1 << 20));
+    await Promise.all([closed(nested), closed(huge)]);
+    // A runtime with the wrong secret is refused and told so; it never gets a welcome.
+    const wrong = await pythonConnector(port, 'not-the-secret');
+    assert.equal(wrong.code, 3, wrong.stderr);
+    assert.match(wrong.stderr, /session secret does not match/);
+    const right = pythonConnector(port, token);
+    const conn = await listener.accepted;
+    const event = await new Promise<RuntimeEvent>((r) => conn.once('event', r));
+    assert.deepEqual(event.body, { output: 'from the runtime' });
+    conn.close();
+    assert.equal((await right).code, 0);
+    assert.ok(notes.filter((n) => n.startsWith('Rejected a connection')).length >= 2, notes.join('\n'));
+    assert.ok(
+      notes.some((n) => /line too long/.test(n)),
+      notes.join('\n'),
+    );
+  } finally {
+    for (const s of strangers) s.destroy();
+    listener.close();
   }
 });
