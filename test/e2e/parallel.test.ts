@@ -98,7 +98,6 @@ test('VS Code: Parallel Stacks, Parallel Watch, Continue This Thread Only, the w
       await page.locator('.editor-instance .codicon-debug-breakpoint').first().waitFor();
       await page.keyboard.press('F5');
       await until('the debug toolbar', () => wb.debugging(), 120_000);
-      await wb.command('Focus on Debug Console View'); // what the program and the debugger say, in the screenshots
       await until('the program paused at the breakpoint', () => wb.paused(), 240_000);
       await wb.command('Focus on Call Stack View');
       const paused = page.locator('.debug-call-stack .monaco-list-row', { hasText: /paused on breakpoint/i }).first();
