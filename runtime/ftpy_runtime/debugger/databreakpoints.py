@@ -37,7 +37,6 @@ import _thread
 import ctypes
 import dis
 import functools
-import gc
 import reprlib
 import sys
 import types
@@ -176,48 +175,6 @@ def object_owner(obj: object) -> int:
     if not sysconfig.get_config_var("Py_GIL_DISABLED"):
         return 0
     return ctypes.c_uint64.from_address(id(obj)).value
-
-
-#: Offsets in 3.13's frame structs (checked by `_cell_slots_work` before use): PyFrameObject's
-#: ``f_frame`` after the 32-byte free-threaded header and ``f_back``; _PyInterpreterFrame's
-#: ``localsplus`` after its nine fields.
-_F_FRAME_OFFSET = 40
-_LOCALSPLUS_OFFSET = 72
-
-
-def _slot_index(code: types.CodeType, name: str) -> int | None:
-    """Where ``name``'s cell lives in the frame's ``localsplus`` (3.11+ layout)."""
-    varnames = code.co_varnames
-    if name in varnames:
-        return varnames.index(name)
-    extra_cells = [c for c in code.co_cellvars if c not in varnames]
-    if name in extra_cells:
-        return len(varnames) + extra_cells.index(name)
-    if name in code.co_freevars:
-        return len(varnames) + len(extra_cells) + code.co_freevars.index(name)
-    return None
-
-
-def find_cell(frame: types.FrameType, name: str) -> types.CellType | None:
-    """The cell object behind ``name`` in a running ``frame`` (a cell or free variable).
-
-    Python gives no way to the cell from a frame, so this reads the pointer in the frame's
-    ``localsplus`` slot and picks, among the live cell objects the GC knows, the one at that
-    address.  Nothing read is ever turned into an object: a wrong layout finds no cell.
-    """
-    if sys.version_info[:2] != (3, 13):
-        return None
-    index = _slot_index(frame.f_code, name)
-    if index is None:
-        return None
-    iframe = ctypes.c_void_p.from_address(id(frame) + _F_FRAME_OFFSET).value
-    if not iframe:
-        return None
-    address = ctypes.c_void_p.from_address(iframe + _LOCALSPLUS_OFFSET + 8 * index).value
-    for obj in gc.get_objects():
-        if isinstance(obj, types.CellType) and id(obj) == address:
-            return obj
-    return None
 
 
 @dataclass
