@@ -14,9 +14,10 @@ breakpoints" section for the numbers):
   those code objects reports, it answers DISABLE, so from then on only the store sites, and the
   instruction right after each, call back.  Code without such a store never calls back at all:
   a program that does not touch the watched name runs at full speed.
-* At a store site the thread notes the target's current value; at the instruction after it, it
-  compares (by identity).  A different value is a write by *this* thread: the thread stops the
-  world right there (the write has happened; its frame is on the line that wrote).
+* At the instruction right after a store, the thread reads the target's value (a bound
+  ``dict.get`` where it can) and compares it, by identity, with the last value seen.  A new
+  value is a write by *this* thread: it stops the world right there (the write has happened;
+  its frame is on the line that wrote).  Nothing shared is written unless the value changed.
 
 So what is caught is a *change of value* made by Python code (``obj.x = 1`` when ``x`` was
 already ``1`` is not a change, as VS Code's "Break on Value Change" says); writes made by C code
