@@ -11,8 +11,8 @@ breakpoints" section for the numbers):
 * While a data breakpoint is set, this module holds a ``sys.monitoring`` tool id of its own and
   turns on INSTRUCTION events *only in the code objects that contain such a store* (found in
   the code registry, and in modules imported later).  The first time each other instruction of
-  those code objects reports, it answers DISABLE, so from then on only the store sites, and the
-  instruction right after each, call back.  Code without such a store never calls back at all:
+  those code objects reports, it answers DISABLE, so from then on only the instruction right
+  after each store calls back.  Code without such a store never calls back at all:
   a program that does not touch the watched name runs at full speed.
 * At the instruction right after a store, the thread reads the target's value (a bound
   ``dict.get`` where it can) and compares it, by identity, with the last value seen.  A new
