@@ -259,7 +259,8 @@ class Agent:
         if item is None or not isinstance(name, str):
             return db.describe(None, "only a row of the Variables pane can be watched"), None
         owner = self._owner(item)
-        target, why = self._run_user(owner, lambda: data_targets.target_for(db, item, name, owner))
+        spec, why = self._run_user(owner, lambda: data_targets.target_for(item, name))
+        target = db.make_target(spec[0], spec[1], spec[2], spec[3], owner) if spec is not None else None
         return db.describe(target, why), None
 
     def _setDataBreakpoints(self, args: dict[str, Any]) -> Result:

@@ -11,12 +11,13 @@ breakpoints" section for the numbers):
 * While a data breakpoint is set, this module holds a ``sys.monitoring`` tool id of its own and
   turns on INSTRUCTION events *only in the code objects that contain such a store* (found in
   the code registry, and in modules imported later).  The first time each other instruction of
-  those code objects reports, it answers DISABLE, so from then on only the store sites, and the
-  instruction right after each, call back.  Code without such a store never calls back at all:
+  those code objects reports, it answers DISABLE, so from then on only the instruction right
+  after each store calls back.  Code without such a store never calls back at all:
   a program that does not touch the watched name runs at full speed.
-* At a store site the thread notes the target's current value; at the instruction after it, it
-  compares (by identity).  A different value is a write by *this* thread: the thread stops the
-  world right there (the write has happened; its frame is on the line that wrote).
+* At the instruction right after a store, the thread reads the target's value (a bound
+  ``dict.get`` where it can) and compares it, by identity, with the last value seen.  A new
+  value is a write by *this* thread: it stops the world right there (the write has happened;
+  its frame is on the line that wrote).  Nothing shared is written unless the value changed.
 
 So what is caught is a *change of value* made by Python code (``obj.x = 1`` when ``x`` was
 already ``1`` is not a change, as VS Code's "Break on Value Change" says); writes made by C code
@@ -37,7 +38,6 @@ import _thread
 import ctypes
 import dis
 import functools
-import gc
 import reprlib
 import sys
 import types
@@ -176,48 +176,6 @@ def object_owner(obj: object) -> int:
     if not sysconfig.get_config_var("Py_GIL_DISABLED"):
         return 0
     return ctypes.c_uint64.from_address(id(obj)).value
-
-
-#: Offsets in 3.13's frame structs (checked by `_cell_slots_work` before use): PyFrameObject's
-#: ``f_frame`` after the 32-byte free-threaded header and ``f_back``; _PyInterpreterFrame's
-#: ``localsplus`` after its nine fields.
-_F_FRAME_OFFSET = 40
-_LOCALSPLUS_OFFSET = 72
-
-
-def _slot_index(code: types.CodeType, name: str) -> int | None:
-    """Where ``name``'s cell lives in the frame's ``localsplus`` (3.11+ layout)."""
-    varnames = code.co_varnames
-    if name in varnames:
-        return varnames.index(name)
-    extra_cells = [c for c in code.co_cellvars if c not in varnames]
-    if name in extra_cells:
-        return len(varnames) + extra_cells.index(name)
-    if name in code.co_freevars:
-        return len(varnames) + len(extra_cells) + code.co_freevars.index(name)
-    return None
-
-
-def find_cell(frame: types.FrameType, name: str) -> types.CellType | None:
-    """The cell object behind ``name`` in a running ``frame`` (a cell or free variable).
-
-    Python gives no way to the cell from a frame, so this reads the pointer in the frame's
-    ``localsplus`` slot and picks, among the live cell objects the GC knows, the one at that
-    address.  Nothing read is ever turned into an object: a wrong layout finds no cell.
-    """
-    if sys.version_info[:2] != (3, 13):
-        return None
-    index = _slot_index(frame.f_code, name)
-    if index is None:
-        return None
-    iframe = ctypes.c_void_p.from_address(id(frame) + _F_FRAME_OFFSET).value
-    if not iframe:
-        return None
-    address = ctypes.c_void_p.from_address(iframe + _LOCALSPLUS_OFFSET + 8 * index).value
-    for obj in gc.get_objects():
-        if isinstance(obj, types.CellType) and id(obj) == address:
-            return obj
-    return None
 
 
 @dataclass
