@@ -172,6 +172,46 @@ class _Absent:
         raise AttributeError(self.name)
 
 
+def _lock_methods() -> tuple[Callable[..., bool], Callable[[Any], None]]:
+    """`TrackedLock`'s ``acquire`` and ``release``, reading what they call from a closure.
+
+    Finalizers take locks while the interpreter shuts down (``Popen.__del__`` polls under its
+    ``_waitpid_lock``), after module globals, this module's included, have been set to None:
+    a method that looked its helpers up as globals then raised ``TypeError: 'NoneType' object
+    is not callable`` from the program's own ``__del__``.  Closure cells are not cleared.
+    """
+    is_owned, try_acquire, release_save = _rlock_is_owned, _rlock_acquire, _rlock_release_save
+    check_args, wait = _check_lock_args, _wait_for_lock
+
+    def acquire(self: TrackedLock, blocking: bool = True, timeout: float = -1) -> bool:
+        if not is_owned(self):
+            if timeout == -1 and try_acquire(self, False):
+                return True
+            if not blocking and timeout == -1:
+                return False
+        elif not blocking:
+            check_args(blocking, timeout)
+            return False
+        return wait(self, blocking, timeout)
+
+    def release(self: TrackedLock) -> None:
+        # Any thread may release a Lock: let go of the C lock whoever holds it.
+        try:
+            release_save(self)
+        except RuntimeError:
+            raise RuntimeError("release unlocked lock") from None
+        gates = self._gates
+        if gates:
+            for gate in list(gates):
+                try:
+                    gate.release()
+                except RuntimeError:  # opened already
+                    pass
+
+    acquire.__qualname__, release.__qualname__ = "TrackedLock.acquire", "TrackedLock.release"
+    return acquire, release
+
+
 class TrackedLock(_RawRLock, metaclass=_LockMeta):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks RLock final; CPython allows subclasses
     """A ``threading.Lock`` that knows which thread holds it.
 
@@ -193,30 +233,7 @@ class TrackedLock(_RawRLock, metaclass=_LockMeta):  # pyright: ignore[reportGene
         """``threading.get_ident()`` of the holder, 0 when free."""
         return owner_count(self)[0]
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not _rlock_is_owned(self):
-            if timeout == -1 and _rlock_acquire(self, False):
-                return True
-            if not blocking and timeout == -1:
-                return False
-        elif not blocking:
-            _check_lock_args(blocking, timeout)
-            return False
-        return _wait_for_lock(self, blocking, timeout)
-
-    def release(self) -> None:
-        # Any thread may release a Lock: let go of the C lock whoever holds it.
-        try:
-            _rlock_release_save(self)
-        except RuntimeError:
-            raise RuntimeError("release unlocked lock") from None
-        gates = self._gates
-        if gates:
-            for gate in list(gates):
-                try:
-                    gate.release()
-                except RuntimeError:  # opened already
-                    pass
+    acquire, release = _lock_methods()  # pyright: ignore[reportAssignmentType]  # the C RLock's signatures, kept
 
     def locked(self) -> bool:
         return owner_count(self)[1] > 0
@@ -238,6 +255,21 @@ class TrackedLock(_RawRLock, metaclass=_LockMeta):  # pyright: ignore[reportGene
         owner, count = owner_count(self)
         state = "locked" if count else "unlocked"
         return f"<{state} _thread.lock object owner={owner} at {id(self):#x}>"
+
+
+def _rlock_acquire_method() -> Callable[..., bool]:
+    """`TrackedRLock.acquire`, reading what it calls from a closure (see `_lock_methods`)."""
+    try_acquire, wait = _rlock_acquire, _wait_for_rlock
+
+    def acquire(self: TrackedRLock, blocking: bool = True, timeout: float = -1) -> bool:
+        if timeout == -1 and try_acquire(self, False):
+            return True
+        if not blocking and timeout == -1:
+            return False
+        return wait(self, blocking, timeout)
+
+    acquire.__qualname__ = "TrackedRLock.acquire"
+    return acquire
 
 
 class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks it final; CPython allows subclasses, and isinstance(x, RLock) must hold
@@ -262,12 +294,7 @@ class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # ty
         """How many times the holder has it."""
         return owner_count(self)[1]
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if timeout == -1 and _rlock_acquire(self, False):
-            return True
-        if not blocking and timeout == -1:
-            return False
-        return _wait_for_rlock(self, blocking, timeout)
+    acquire = _rlock_acquire_method()  # pyright: ignore[reportAssignmentType]  # the C RLock's signature, kept
 
     def locked(self) -> bool:
         return owner_count(self)[1] > 0
