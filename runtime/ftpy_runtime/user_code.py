@@ -20,11 +20,13 @@ in ``importhook.py`` and ``threadlog.py``; they are the race engineers' to fold 
 
 from __future__ import annotations
 
+import _thread
 import functools
 import os
 import sys
 import sysconfig
 import threading
+from collections.abc import Callable
 from typing import cast
 
 #: The ``ftpy_runtime`` package directory, as its modules' ``co_filename`` spell it.
@@ -100,6 +102,41 @@ def is_user(filename: str, just_my_code: bool) -> bool:
     if just_my_code:
         return not is_library(filename)
     return True
+
+
+#: Idents of the runtime threads `start_runtime_thread` started, while they run.
+RUNTIME_IDENTS: set[int] = set()
+
+
+def start_runtime_thread(target: Callable[..., object], *args: object) -> None:
+    """Start one of the runtime's own threads, outside ``threading``'s registry.
+
+    A ``threading.Thread`` would be counted by the program's ``threading.active_count()`` and
+    listed by ``threading.enumerate()``, and would run ``threading.settrace`` hooks: the program
+    must see the threads it started, no more.  The thread puts itself in `RUNTIME_IDENTS` (which
+    `is_runtime_ident` reads) before it runs anything else; its first frame is this module's, and
+    a runtime frame is never traced or parked.
+    """
+
+    def run() -> None:
+        ident = _thread.get_ident()
+        RUNTIME_IDENTS.add(ident)
+        try:
+            target(*args)
+        finally:
+            RUNTIME_IDENTS.discard(ident)
+
+    _thread.start_new_thread(run, ())
+
+
+def is_runtime_ident(ident: int) -> bool:
+    """Is thread `ident` one the runtime started with `start_runtime_thread`?"""
+    return ident in RUNTIME_IDENTS
+
+
+# A forked child keeps only the thread that forked: the others' idents may be reused there.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=RUNTIME_IDENTS.clear)
 
 
 def is_runtime_thread_name(name: str) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeGuard, cast
 
 from ..debugger.core import Debugger
+from ..user_code import start_runtime_thread
 from ..objectmodel import ownership
 from ..views import data_targets, evaluate, model_views, parallel, stacks, variables
 from ..views.variables import Handles, Scope
@@ -92,14 +93,12 @@ class Agent:
         #: Why the launch options were refused (then nothing runs), or None.
         self.launch_error: str | None = None
         self.process_info: dict[str, Any] = {}
-        self._reader = threading.Thread(target=self._serve_forever, name="ftpy-agent", daemon=True)
 
     def start(self) -> None:
         main = threading.main_thread()
         self.debugger.world.threads.state_for(main.ident or 0, main)  # the main thread is thread 1
         self.debugger.install()
-        self._reader.start()
-        self.debugger.world.threads.internal_idents.add(self._reader.ident or 0)
+        start_runtime_thread(self._serve_forever)
         self.debugger.world.threads.internal_idents.add(variables.WATCHDOG.start())
 
     def describe(self, program: str | None) -> None:

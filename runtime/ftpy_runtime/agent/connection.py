@@ -12,11 +12,11 @@ import _thread
 import os
 import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from ..user_code import start_runtime_thread
 from . import protocol
 from .handshake import HANDSHAKE_TIMEOUT, HandshakeError, handshake
 
@@ -64,8 +64,7 @@ class Connection:
         # The runtime's own queues and locks come from _queue/_thread directly: the race detector
         # patches the threading/queue module attributes, and the debugger must not be observed.
         self._outbox: _queue.SimpleQueue[bytes | _queue.SimpleQueue[bool] | None] = _queue.SimpleQueue()
-        self.writer = threading.Thread(target=self._write_forever, name="ftpy-writer", daemon=True)
-        self.writer.start()
+        start_runtime_thread(self._write_forever)
 
     def send(self, message: dict[str, Any]) -> bool:
         """Queue one message; False if the peer is known to be gone."""
@@ -170,7 +169,7 @@ class Listener:
         self._waiting = False
         self._ready: _queue.SimpleQueue[Connection | None] = _queue.SimpleQueue()
         self._rejections = 0
-        threading.Thread(target=self._accept_forever, name="ftpy-listener", daemon=True).start()
+        start_runtime_thread(self._accept_forever)
 
     def accept(self) -> Connection:
         """Wait for the next authenticated connection.  Raises OSError once the server is closed."""
@@ -197,7 +196,7 @@ class Listener:
                 except OSError:
                     pass
             who = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else str(addr)
-            threading.Thread(target=self._authenticate, args=(sock, who), name="ftpy-handshake", daemon=True).start()
+            start_runtime_thread(self._authenticate, sock, who)
 
     def _authenticate(self, sock: socket.socket, who: str) -> None:
         try:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -178,6 +177,7 @@ def start(spec: dict[str, Any], program: str | None) -> bool:
     from ..agent.agent import Agent
     from ..agent.connection import connect
     from ..agent.protocol import RuntimeOptions
+    from ..user_code import start_runtime_thread
 
     token = secrets.token_hex(32)
     server = socket.create_server(("127.0.0.1", 0))
@@ -209,9 +209,7 @@ def start(spec: dict[str, Any], program: str | None) -> bool:
                     break
         announce.close()
 
-    reader = threading.Thread(target=listen, name="ftpy-child-announce", daemon=True)
-    reader.start()
-    agent.debugger.world.threads.internal_idents.add(reader.ident or 0)
+    start_runtime_thread(listen)
     deadline = time.monotonic() + ATTACH_TIMEOUT
     while not agent.configured.is_set():
         if declined or time.monotonic() > deadline:

@@ -28,13 +28,12 @@ import _queue
 import os
 import queue
 import sys
-import threading
 import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..user_code import is_internal, thread_objects
+from ..user_code import is_internal, start_runtime_thread, thread_objects
 from .threads import Step, ThreadRegistry, ThreadState
 
 #: How long ``sys._current_frames()`` must show a thread's frame unchanged before we call it "in
@@ -107,14 +106,14 @@ class World:
         self.frozen: set[int] = set()
         self._native_keys: dict[int, tuple[int, int]] = {}
         self._jobs: _queue.SimpleQueue[tuple[int, StopInfo] | None] = _queue.SimpleQueue()
-        self._coordinator = threading.Thread(target=self._coordinate_forever, name="ftpy-coordinator", daemon=True)
+        self._started = False
 
     def start(self) -> None:
         """Start the coordinator thread (once; later calls do nothing)."""
-        if self._coordinator.ident is not None:
+        if self._started:
             return
-        self._coordinator.start()
-        self.threads.internal_idents.add(self._coordinator.ident or 0)
+        self._started = True
+        start_runtime_thread(self._coordinate_forever)
 
     # Stopping.
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..user_code import is_runtime_thread_name, registered_thread, thread_objects
+from ..user_code import RUNTIME_IDENTS, is_runtime_ident, is_runtime_thread_name, registered_thread, thread_objects
 
 
 class ParkedWork(Protocol):
@@ -115,7 +115,7 @@ class ThreadRegistry:
 
     def is_internal_ident(self, ident: int) -> bool:
         """Is the calling thread (``ident``) one of the debugger's own?  They never park."""
-        if ident in self.internal_idents:
+        if ident in self.internal_idents or is_runtime_ident(ident):
             return True
         # Short-lived helpers (a connection's writer) are known by name; not cached, since a
         # finished thread's ident can be reused by a user thread.
@@ -123,7 +123,7 @@ class ThreadRegistry:
         return thread is not None and is_runtime_thread_name(thread.name)
 
     def is_internal_thread(self, ident: int, thread: threading.Thread | None) -> bool:
-        if ident in self.internal_idents:
+        if ident in self.internal_idents or is_runtime_ident(ident):
             return True
         return thread is not None and is_runtime_thread_name(thread.name)
 
@@ -143,7 +143,7 @@ class ThreadRegistry:
             ts = self.state_for(ident, thread)
             result.append((ts, frames.get(ident)))
         with self.lock:
-            alive = {ts.ident for ts, _ in result} | self.internal_idents
+            alive = {ts.ident for ts, _ in result} | self.internal_idents | RUNTIME_IDENTS
             for ident in [i for i in self.by_ident if i not in alive]:
                 del self.by_ident[ident]
         result.sort(key=lambda item: item[0].id)
