@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type RuntimeConnection, RuntimeListener } from './runtimeConnection';
+import { type RuntimeConnection, RuntimeListener, throttledRejections } from './runtimeConnection';
 
 /** The environment variable that tells the launched program where the child listener is. */
 export const CHILD_LISTENER_ENV = 'FTPY_CHILD_LISTENER';
@@ -65,7 +65,7 @@ export class ChildListener extends EventEmitter<{ child: [AnnouncedChild] }> {
 
   constructor(log: (message: string) => void) {
     super();
-    this.listener = new RuntimeListener(this.token, log, (c) => this.onConnection(c));
+    this.listener = new RuntimeListener(this.token, throttledRejections(log), (c) => this.onConnection(c));
   }
 
   async listen(): Promise<number> {

@@ -268,13 +268,21 @@ class HandshakeReader {
   }
 }
 
+/** A `log` for a listener's rejections that names the first few, then one line in a hundred with the count. */
+export function throttledRejections(log: (message: string) => void): (message: string) => void {
+  let n = 0;
+  return (message) => {
+    n++;
+    if (n <= 5 || n % 100 === 0) log(n > 5 ? `${message} (${n} so far)` : message);
+  };
+}
+
 /** A loopback server that waits for the launched runtime and turns away anyone without the secret. */
 export class RuntimeListener {
   private readonly server = net.createServer();
   private resolveAccepted!: (c: RuntimeConnection) => void;
   readonly accepted: Promise<RuntimeConnection>;
   private done = false;
-  private rejections = 0;
 
   /** `onEach`: keep listening and hand over every authenticated connection (the child listener). */
   constructor(
@@ -317,9 +325,8 @@ export class RuntimeListener {
       rest = await handshake(socket, this.token, { listening: true, role: 'adapter' });
       if (this.done) throw new HandshakeError('the runtime is already connected');
     } catch (e) {
-      // A flood of strangers: the first few are named, then one line every hundred.
-      const n = ++this.rejections;
-      if (n <= 5 || n % 100 === 0) this.log(`Rejected a connection from ${who}: ${(e as Error).message}${n > 5 ? ` (${n} so far)` : ''}.`);
+      // Every one is reported: `log` decides how much of a flood to show (see `throttledRejections`).
+      this.log(`Rejected a connection from ${who} that did not present the session secret (${(e as Error).message}).`);
       socket.destroy();
       return;
     }
