@@ -108,14 +108,15 @@ def is_user(filename: str, just_my_code: bool) -> bool:
 RUNTIME_IDENTS: set[int] = set()
 
 
-def start_runtime_thread(target: Callable[..., object], *args: object) -> None:
+def start_runtime_thread(target: Callable[..., object], *args: object) -> int:
     """Start one of the runtime's own threads, outside ``threading``'s registry.
 
     A ``threading.Thread`` would be counted by the program's ``threading.active_count()`` and
     listed by ``threading.enumerate()``, and would run ``threading.settrace`` hooks: the program
     must see the threads it started, no more.  The thread puts itself in `RUNTIME_IDENTS` (which
     `is_runtime_ident` reads) before it runs anything else; its first frame is this module's, and
-    a runtime frame is never traced or parked.
+    a runtime frame is never traced or parked.  Its ident leaves the set when it ends, so a user
+    thread that is given the same ident later is not taken for the runtime's.  Returns the ident.
     """
 
     def run() -> None:
@@ -126,7 +127,7 @@ def start_runtime_thread(target: Callable[..., object], *args: object) -> None:
         finally:
             RUNTIME_IDENTS.discard(ident)
 
-    _thread.start_new_thread(run, ())
+    return _thread.start_new_thread(run, ())
 
 
 def is_runtime_ident(ident: int) -> bool:

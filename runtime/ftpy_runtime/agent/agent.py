@@ -99,7 +99,7 @@ class Agent:
         self.debugger.world.threads.state_for(main.ident or 0, main)  # the main thread is thread 1
         self.debugger.install()
         start_runtime_thread(self._serve_forever)
-        self.debugger.world.threads.internal_idents.add(variables.WATCHDOG.start())
+        variables.WATCHDOG.start()
 
     def describe(self, program: str | None) -> None:
         """Fill in `process_info` (the ``process`` event and the ``initialize`` response)."""

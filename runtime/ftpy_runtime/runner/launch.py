@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import _thread
 import argparse
-import ctypes
 import dataclasses
 import os
 import secrets
@@ -39,7 +38,8 @@ from ..agent.connection import connect, log
 from ..agent.protocol import RuntimeOptions
 from ..agent.secretfile import remove_all as remove_secret_files
 from ..agent.secretfile import write_secret
-from ..user_code import is_internal, is_runtime_thread_name
+from ..user_code import is_internal, is_runtime_thread_name, start_runtime_thread
+from ..world.parked_calls import set_async_exc
 from . import child
 from .program import exit_code_of, format_exception_without_runtime, run_module, run_path
 
@@ -184,10 +184,6 @@ def main(argv: list[str]) -> int:
     return code
 
 
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
-
-
 def _defer_sigint_while_stopped(agent: Agent) -> None:
     """Ctrl-C (SIGINT) while the program is stopped is held back until it runs again.
 
@@ -214,15 +210,14 @@ def _defer_sigint_while_stopped(agent: Agent) -> None:
                 time.sleep(0.02)
                 if not world.stop_requested:
                     break
-            _set_async_exc(main_ident, KeyboardInterrupt)
+            set_async_exc(main_ident, KeyboardInterrupt)
         finally:
             pending.release()
 
     def on_sigint(signum: int, frame: types.FrameType | None) -> None:
         if world.stop_requested or (frame is not None and is_internal(frame.f_code.co_filename)):
             if pending.acquire(blocking=False):
-                ident = _thread.start_new_thread(deliver_when_running, ())
-                world.threads.internal_idents.add(ident)
+                start_runtime_thread(deliver_when_running)
             return
         signal.default_int_handler(signum, frame)
 

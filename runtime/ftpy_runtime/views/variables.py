@@ -10,7 +10,6 @@ attribute access on a user object runs on a parked user thread (the agent sends 
 from __future__ import annotations
 
 import _thread
-import ctypes
 import reprlib
 import time
 import types
@@ -18,6 +17,8 @@ from collections.abc import Sized
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from ..user_code import start_runtime_thread
+from ..world.parked_calls import clear_async_exc, set_async_exc
 from ..world.stopping import EvalInterrupted
 
 #: Containers longer than this are paged: the client asks for slices of indexed children.
@@ -113,11 +114,6 @@ class ReprTimeout(EvalInterrupted):
     """Raised asynchronously into a thread whose ``__repr__`` outlived `REPR_TIMEOUT`."""
 
 
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
-_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
-    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
-)
 
 
 class ReprWatchdog:
@@ -139,10 +135,10 @@ class ReprWatchdog:
         self.ident = 0
 
     def start(self) -> int:
-        """Start the watchdog thread (once); its ident."""
+        """Start the watchdog thread (once; a runtime thread, never shown or parked); its ident."""
         with self._lock:
             if not self.ident:
-                self.ident = _thread.start_new_thread(self._run, ())
+                self.ident = start_runtime_thread(self._run)
             return self.ident
 
     def arm(self) -> bool:
@@ -164,7 +160,7 @@ class ReprWatchdog:
             self._armed.pop(ident, None)
             if ident in self._fired:
                 self._fired.discard(ident)
-                _clear_async_exc(ident, None)  # fired but not delivered yet: it must not land elsewhere
+                clear_async_exc(ident, None)  # fired but not delivered yet: it must not land elsewhere
 
     def _run(self) -> None:
         while True:
@@ -177,7 +173,7 @@ class ReprWatchdog:
                         if now >= deadline:
                             del self._armed[ident]
                             self._fired.add(ident)
-                            _set_async_exc(ident, ReprTimeout)
+                            set_async_exc(ident, ReprTimeout)
                     if not self._armed:
                         self._running = False
                         break

@@ -25,9 +25,13 @@ class EvalTimeout(Exception):
     """No parked thread could run the code in time, or it did not return in time."""
 
 
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
-_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+#: ``PyThreadState_SetAsyncExc(ident, exc_type)``: raise `exc_type` in thread `ident` when it next
+#: runs Python code.  The one binding of it: evaluation timeouts here, the Locals watchdog
+#: (views/variables.py) and deferred Ctrl-C (runner/launch.py) all use it.
+set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+#: The same C function with a NULL exception: takes back one that has not been delivered yet.
+clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
     ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
 )
 
@@ -55,7 +59,7 @@ class Work:
             with self.lock:
                 self.state = "done"
                 if self.interrupted:
-                    _clear_async_exc(ts.ident, None)
+                    clear_async_exc(ts.ident, None)
         self.reply.put(result)
 
     def give_up(self, ident: int) -> None:
@@ -65,7 +69,7 @@ class Work:
                 self.state = "abandoned"
             elif self.state == "running":
                 self.interrupted = True
-                _set_async_exc(ident, EvalInterrupted)
+                set_async_exc(ident, EvalInterrupted)
 
 
 def run_on(world: World, preferred: ThreadState | None, fn: Callable[[], Any], timeout: float) -> Any:
