@@ -193,9 +193,11 @@ class RaceSession:
             self.threads[idx] = ts
         return ts
 
-    def begin_thread(self, thread: threading.Thread, init: tuple) -> None:
+    def begin_thread(self, name: str, init: tuple) -> None:
+        """The calling thread, just started with `init` (syncpatch: index, the parent's
+        released clock, where it was started, the parent's index), gets its state."""
         idx, snap, created_at, parent = init
-        ts = ThreadState(self, idx, thread.name, snap, created_at, parent)
+        ts = ThreadState(self, idx, name, snap, created_at, parent)
         self.threads[idx] = ts
         if parent is not None and parent < len(snap):
             # The test the parent was running when it called start() (its epoch then).

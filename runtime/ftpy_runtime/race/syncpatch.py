@@ -26,6 +26,7 @@ import threading
 from array import array
 from typing import Any, Callable, Optional
 
+from .rawthreads import install_raw_threads
 from .threadlog import ThreadState, capture_stack
 from .vectorclock import vc_join
 
@@ -269,7 +270,7 @@ class SyncPatcher:
         def _bootstrap_inner(self: threading.Thread) -> None:
             init = self.__dict__.get("_ftpy_init")
             if init is not None:
-                session.begin_thread(self, init)
+                session.begin_thread(self.name, init)
             try:
                 orig_boot(self)
             finally:
@@ -381,3 +382,6 @@ class SyncPatcher:
         _like(_exit, orig_exit)
 
         self._patch(os, "_exit", _exit)
+
+        # Threads and locks made with _thread directly ------------------------------------
+        install_raw_threads(self._patch, session, lock_class)
