@@ -95,7 +95,10 @@ test('object headers: owner, biased counts, immortality; and the ownership scope
   }
 });
 
-test('locks: the held lock by its owner, and the thread waiting for it', { skip: SKIP, timeout: 60_000 }, async () => {
+test('locks: the held locks by their owners (with and acquire()), and the thread waiting for one', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
   const s = await startSession();
   try {
     await launch(s, { program: LOCKS }, { [LOCKS]: [{ line: lineOf('locks_demo.py', 'BP-LOCKS') }] });
@@ -121,6 +124,10 @@ test('locks: the held lock by its owner, and the thread waiting for it', { skip:
     const held = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === guardLine);
     assert.ok(held, `guard is held: ${JSON.stringify(report.held)}`);
     assert.equal(held.owner?.name, 'holder');
+    // A plain Lock taken with acquire() (the try/finally idiom): its holder named as well.
+    const ledgerLine = lineOf('locks_demo.py', 'LEDGER');
+    const ledger = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === ledgerLine);
+    assert.equal(ledger?.owner?.name, 'clerk', `ledger is held by clerk: ${JSON.stringify(report.held)}`);
     const waiter = report.waiting.find((w) => w.thread.name === 'blocked');
     assert.ok(waiter, `blocked waits: ${JSON.stringify(report.waiting)}`);
     assert.equal(waiter.kind, 'lock');
