@@ -94,11 +94,29 @@ def _creation_site() -> tuple[str, int]:
 _sites: dict[weakref.ref[Any], tuple[str, int]] = {}
 
 
-def _new_lock() -> Any:
-    """A plain C lock, its creation site noted in `_sites`."""
-    lock = _raw_allocate_lock()
-    _sites[weakref.ref(lock, _sites.pop)] = _creation_site()
-    return lock
+def _lock_factory() -> Callable[[], Any]:
+    """`_new_lock`, reading what it calls from a closure: finalizers may make locks while the
+    interpreter shuts down, after module globals (this module's included) have been set to None
+    (closure cells are not cleared)."""
+    allocate, sites, ref, site = _raw_allocate_lock, _sites, weakref.ref, _creation_site
+    unknown = UNKNOWN_SITE
+
+    def allocate_lock() -> Any:
+        lock = allocate()
+        try:
+            where = site()
+        except Exception:  # at shutdown: `site`'s own globals are gone
+            where = unknown
+        sites[ref(lock, sites.pop)] = where
+        return lock
+
+    allocate_lock.__doc__ = "allocate_lock() -> lock object (its creation site noted by the ftpy debugger)."
+    return allocate_lock
+
+
+#: A plain C lock, its creation site noted in `_sites`: ``threading.Lock()`` and
+#: ``_thread.allocate_lock()`` while installed.
+_new_lock = _lock_factory()
 
 
 def lock_site(lock: Any) -> tuple[str, int] | None:
@@ -116,8 +134,8 @@ class _LockMeta(type):
     """``threading.Lock`` while installed: calling it makes a plain lock (`_new_lock`), and
     ``isinstance``/``issubclass`` answer for ``_thread.lock``."""
 
-    def __call__(cls) -> Any:
-        return _new_lock()
+    def __call__(cls, _new: Callable[[], Any] = _new_lock) -> Any:  # a default, not a global: see `_lock_factory`
+        return _new()
 
     def __instancecheck__(cls, obj: object) -> bool:
         return isinstance(obj, RawLock)
@@ -221,11 +239,6 @@ class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # ty
         )
 
 
-def _allocate_lock() -> Any:
-    """allocate_lock() -> lock object (its creation site noted by the ftpy debugger)."""
-    return _new_lock()
-
-
 class _Installed:
     """What `install` replaced, to put back in `uninstall`."""
 
@@ -254,8 +267,8 @@ def install() -> None:
             setattr(module, name, value)
 
     patch(threading, "Lock", TrackedLock)
-    patch(_thread, "allocate_lock", _allocate_lock)
-    patch(_thread, "allocate", _allocate_lock)
+    patch(_thread, "allocate_lock", _new_lock)
+    patch(_thread, "allocate", _new_lock)
     # threading.RLock() is a factory that calls _CRLock (keeping its argument
     # checks); replace the factory only if a future version drops _CRLock.
     if getattr(threading, "_CRLock", None) is not None:
