@@ -128,6 +128,11 @@ test('locks: the held locks by their owners (with and acquire()), and the thread
     const ledgerLine = lineOf('locks_demo.py', 'LEDGER');
     const ledger = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === ledgerLine);
     assert.equal(ledger?.owner?.name, 'clerk', `ledger is held by clerk: ${JSON.stringify(report.held)}`);
+    // One taken in a function that has returned: no frame shows its holder, and the view says so.
+    const stampLine = lineOf('locks_demo.py', 'STAMP');
+    const stamp = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === stampLine);
+    assert.ok(stamp, `stamp is held: ${JSON.stringify(report.held)}`);
+    assert.equal(stamp.owner, null);
     const waiter = report.waiting.find((w) => w.thread.name === 'blocked');
     assert.ok(waiter, `blocked waits: ${JSON.stringify(report.waiting)}`);
     assert.equal(waiter.kind, 'lock');
@@ -142,6 +147,8 @@ test('locks: the held locks by their owners (with and acquire()), and the thread
     const heldRow = rows.find((r) => r.name.startsWith(`Lock ${held.lock.id}`));
     assert.ok(heldRow, `a row for the held lock: ${rows.map((r) => `${r.name}=${r.value}`)}`);
     assert.match(heldRow.value, /^held by holder \(ident \d+\)$/);
+    const stampRow = rows.find((r) => r.name.startsWith(`Lock ${stamp.lock.id}`));
+    assert.match(String(stampRow?.value), /^held by unknown/);
     const waitRow = rows.find((r) => r.name.startsWith('blocked (ident'));
     assert.ok(waitRow);
     assert.match(waitRow.value, new RegExp(`^waits for Lock ${held.lock.id} .*held by holder`));

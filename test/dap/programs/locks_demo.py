@@ -1,5 +1,6 @@
 """`holder` takes a Lock in a `with` and keeps it; `blocked` waits for it; `clerk` takes another
-with acquire() and keeps it.  Once `blocked` is inside acquire(), the main thread stops at BP-LOCKS."""
+with acquire() and keeps it, and a third in a function that has returned (no frame shows who
+holds that one).  Once `blocked` is inside acquire(), the main thread stops at BP-LOCKS."""
 import dis
 import sys
 import threading
@@ -7,6 +8,7 @@ import time
 
 guard = threading.Lock()  # GUARD
 ledger = threading.Lock()  # LEDGER
+stamp = threading.Lock()  # STAMP
 have_it = threading.Event()
 clerk_has_it = threading.Event()
 finish = threading.Event()
@@ -18,7 +20,12 @@ def holder():
         finish.wait()
 
 
+def take_stamp():
+    stamp.acquire()
+
+
 def clerk():
+    take_stamp()
     ledger.acquire()
     try:
         clerk_has_it.set()
