@@ -22,8 +22,8 @@ what they show it holds (inferred from the bytecode, never by running the progra
 A locked Lock that no frame claims (acquired in a function that has returned since, by an
 expression more complex than names and attributes, or claimed by two threads at once) is shown
 held by an unknown owner (None) rather than guessed.  Plain locks are those whose creation site
-`tracked` noted since `install`, plus, in the program's own frames, locks made before it (an
-attached session) that a frame shows held or waited for.
+`tracked` noted since `install`, plus, in the program's own frames, locks made before it (by
+modules imported before the program) that a frame shows held or waited for.
 
 Waiting threads are found in ``sys._current_frames()``: by the RLock wait functions' frames, which
 hold the lock in a local (exact: an ``acquire()`` that had to wait), or, for a thread blocked in a
@@ -299,8 +299,8 @@ def _as_lock(value: Any) -> Any:
 
 def _shown(lock: Any, filename: str) -> bool:
     """Is `lock`, seen in a frame of `filename`, one the snapshot reports?  Tracked RLocks and the
-    plain locks made since `install` are; a plain lock made earlier (an attached session, or
-    threading's own ``_allocate_lock``) only in the program's own code."""
+    plain locks made since `install` are; a plain lock made earlier (by a module imported before
+    the program, or threading's own ``_allocate_lock``) only in the program's own code."""
     if type(lock) is TrackedRLock or lock_site(lock) is not None:
         return not is_internal(filename)
     return is_user(filename, True)
