@@ -7,8 +7,10 @@ Run it under the free-threaded interpreter, from the repository root::
 Times N ``with lock: pass`` blocks per thread, at 1, 2 and 4 threads, each
 thread with its own lock (the uncontended case) and all threads on one lock
 (contended), for plain ``_thread`` locks and for ftpy's tracked ones; and the
-cost of making a lock.  Best of three runs.  It prints numbers and asserts
-nothing.
+cost of making a lock.  A tracked ``Lock`` is the plain C lock (only its creation
+site is noted), so its rows show the machine's noise; a tracked ``RLock`` is a
+subclass of the C RLock with the C ``with``.  Best of three runs.  It prints
+numbers and asserts nothing.
 """
 
 from __future__ import annotations

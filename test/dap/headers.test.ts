@@ -95,7 +95,10 @@ test('object headers: owner, biased counts, immortality; and the ownership scope
   }
 });
 
-test('locks: the held lock by its owner, and the thread waiting for it', { skip: SKIP, timeout: 60_000 }, async () => {
+test('locks: the held locks by their owners (with and acquire()), and the thread waiting for one', {
+  skip: SKIP,
+  timeout: 60_000,
+}, async () => {
   const s = await startSession();
   try {
     await launch(s, { program: LOCKS }, { [LOCKS]: [{ line: lineOf('locks_demo.py', 'BP-LOCKS') }] });
@@ -121,6 +124,15 @@ test('locks: the held lock by its owner, and the thread waiting for it', { skip:
     const held = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === guardLine);
     assert.ok(held, `guard is held: ${JSON.stringify(report.held)}`);
     assert.equal(held.owner?.name, 'holder');
+    // A plain Lock taken with acquire() (the try/finally idiom): its holder named as well.
+    const ledgerLine = lineOf('locks_demo.py', 'LEDGER');
+    const ledger = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === ledgerLine);
+    assert.equal(ledger?.owner?.name, 'clerk', `ledger is held by clerk: ${JSON.stringify(report.held)}`);
+    // One taken in a function that has returned: no frame shows its holder, and the view says so.
+    const stampLine = lineOf('locks_demo.py', 'STAMP');
+    const stamp = report.held.find((h) => h.lock.created.file === LOCKS && h.lock.created.line === stampLine);
+    assert.ok(stamp, `stamp is held: ${JSON.stringify(report.held)}`);
+    assert.equal(stamp.owner, null);
     const waiter = report.waiting.find((w) => w.thread.name === 'blocked');
     assert.ok(waiter, `blocked waits: ${JSON.stringify(report.waiting)}`);
     assert.equal(waiter.kind, 'lock');
@@ -135,6 +147,8 @@ test('locks: the held lock by its owner, and the thread waiting for it', { skip:
     const heldRow = rows.find((r) => r.name.startsWith(`Lock ${held.lock.id}`));
     assert.ok(heldRow, `a row for the held lock: ${rows.map((r) => `${r.name}=${r.value}`)}`);
     assert.match(heldRow.value, /^held by holder \(ident \d+\)$/);
+    const stampRow = rows.find((r) => r.name.startsWith(`Lock ${stamp.lock.id}`));
+    assert.match(String(stampRow?.value), /^held by unknown/);
     const waitRow = rows.find((r) => r.name.startsWith('blocked (ident'));
     assert.ok(waitRow);
     assert.match(waitRow.value, new RegExp(`^waits for Lock ${held.lock.id} .*held by holder`));

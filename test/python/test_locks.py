@@ -54,37 +54,51 @@ class InstalledTestCase(unittest.TestCase):
 class CompatibilityTest(InstalledTestCase):
     """Tracked locks must behave exactly like the ones they replace."""
 
-    def test_factories_return_tracked_locks(self) -> None:
-        self.assertIsInstance(threading.Lock(), locks.TrackedLock)
-        self.assertIsInstance(_thread.allocate_lock(), locks.TrackedLock)
+    def test_a_lock_is_the_plain_c_lock_and_an_rlock_is_tracked(self) -> None:
+        # A Lock is never wrapped: only where it was made is noted (the holder is found at stops).
+        for lock in (threading.Lock(), _thread.allocate_lock(), _thread.allocate()):
+            self.assertIs(type(lock), _thread.LockType)
+            self.assertIsNotNone(locks.tracked.lock_site(lock))
+        self.assertNotIsInstance(threading.Lock(), _thread.RLock)
         self.assertIsInstance(threading.RLock(), locks.TrackedRLock)
         locks.install()  # twice is harmless
-        self.assertIsInstance(threading.Lock(), locks.TrackedLock)
+        self.assertIs(type(threading.Lock()), _thread.LockType)
+        self.assertEqual(repr(threading.Lock), repr(_thread.LockType))
 
     def test_isinstance_still_holds(self) -> None:
         self.assertIsInstance(threading.Lock(), threading.Lock)
         self.assertIsInstance(locks.tracked._raw_allocate_lock(), threading.Lock)
+        self.assertTrue(issubclass(_thread.LockType, threading.Lock))
         self.assertIsInstance(threading.RLock(), _thread.RLock)
         self.assertNotIsInstance(object(), threading.Lock)
+
+    def test_a_dead_locks_note_goes_with_it(self) -> None:
+        before = len(locks.tracked._sites)
+        made = [threading.Lock() for _ in range(100)]
+        self.assertGreaterEqual(len(locks.tracked._sites), before + 100)
+        del made
+        self.assertLessEqual(len(locks.tracked._sites), before)
 
     def test_lock_api(self) -> None:
         lock = threading.Lock()
         self.assertFalse(lock.locked())
         self.assertTrue(lock.acquire())
         self.assertTrue(lock.locked())
-        self.assertEqual(lock._owner, threading.get_ident())
         self.assertFalse(lock.acquire(False))
         self.assertFalse(lock.acquire(blocking=False))
         self.assertFalse(lock.acquire(timeout=0.01))
         with self.assertRaises(ValueError):
             lock.acquire(False, 1)
         lock.release()
-        self.assertEqual(lock._owner, 0)
         with self.assertRaises(RuntimeError):
             lock.release()
         with lock as entered:
             self.assertIs(entered, True)
             self.assertTrue(lock.locked())
+            # Not reentrant, in a with block too: its holder asking again waits, as without the debugger.
+            t0 = time.monotonic()
+            self.assertFalse(lock.acquire(timeout=0.1))
+            self.assertGreaterEqual(time.monotonic() - t0, 0.09)
         self.assertFalse(lock.locked())
         self.assertTrue(lock.acquire_lock())
         self.assertTrue(lock.locked_lock())
@@ -92,7 +106,6 @@ class CompatibilityTest(InstalledTestCase):
         lock.acquire()
         lock._at_fork_reinit()
         self.assertFalse(lock.locked())
-        self.assertEqual(lock._owner, 0)
         self.assertIn("unlocked", repr(lock))
 
     def test_lock_released_by_another_thread(self) -> None:
@@ -102,7 +115,6 @@ class CompatibilityTest(InstalledTestCase):
         t.start()
         t.join(WAIT)
         self.assertFalse(lock.locked())
-        self.assertEqual(lock._owner, 0)
 
     def test_rlock_api(self) -> None:
         rlock = threading.RLock()
@@ -177,7 +189,8 @@ class CompatibilityTest(InstalledTestCase):
             sem.release()
 
         q: queue.Queue[int] = queue.Queue(maxsize=2)
-        self.assertIsInstance(q.mutex, locks.TrackedLock)
+        self.assertIs(type(q.mutex), _thread.LockType)
+        self.assertIsNotNone(locks.tracked.lock_site(q.mutex))
         out: list[int] = []
         consumer = threading.Thread(target=lambda: out.extend(q.get() for _ in range(100)))
         consumer.start()
@@ -196,7 +209,7 @@ class CompatibilityTest(InstalledTestCase):
 
     def test_creation_site_is_the_callers_line(self) -> None:
         lock = threading.Lock(); line = sys._getframe().f_lineno  # noqa: E702
-        self.assertEqual((lock._file, lock._line), (__file__, line))
+        self.assertEqual(locks.tracked.lock_site(lock), (__file__, line))
         rlock = threading.RLock(); line = sys._getframe().f_lineno  # noqa: E702
         self.assertEqual((rlock._file, rlock._line), (__file__, line))
 
@@ -204,6 +217,7 @@ class CompatibilityTest(InstalledTestCase):
         locks.uninstall()
         try:
             self.assertIs(threading.Lock, _thread.LockType)
+            self.assertIsNone(locks.tracked.lock_site(threading.Lock()))
             self.assertNotIsInstance(threading.RLock(), locks.TrackedRLock)
             self.assertFalse(locks.installed())
         finally:

@@ -1,9 +1,12 @@
-"""Tracked locks at a plain lock's speed: a ``with`` block runs no Python code, yet the snapshot
-still names every holder (from the C lock's own record) and sees threads blocked in a ``with``
-(from their innermost frame), and a tracked ``Lock`` still behaves as a ``Lock``."""
+"""Tracked locks at a plain lock's speed: a ``Lock`` is the plain C lock and a ``with`` block runs
+no Python code, yet the snapshot names the holders (an RLock's from the C lock's own record, a
+Lock's from the stopped threads' frames: the ``with`` blocks they are inside, the ``acquire()``
+calls they have not undone), sees threads blocked in a ``with`` (from their innermost frame), and
+finds the deadlocks of both forms."""
 
 from __future__ import annotations
 
+import _thread
 import sys
 import threading
 import time
@@ -54,7 +57,7 @@ class FastPathTest(InstalledTestCase):
     def test_a_with_block_runs_no_python_code(self) -> None:
         # The old tracked locks ran three Python functions per block (2.4x on the `locked` bench).
         lock, rlock = threading.Lock(), threading.RLock()
-        self.assertIsInstance(lock, locks.TrackedLock)
+        self.assertIs(type(lock), _thread.LockType)
         self.assertIsInstance(rlock, locks.TrackedRLock)
         calls: list[str] = []
 
@@ -73,35 +76,107 @@ class FastPathTest(InstalledTestCase):
         self.assertFalse(lock.locked())
         self.assertFalse(rlock.locked())
 
-    def test_the_holder_is_exact_for_with_and_for_acquire_in_another_function(self) -> None:
-        by_with, by_acquire = threading.Lock(), threading.Lock()
+    def test_the_holders_of_with_and_acquire_are_named_and_the_rest_unknown(self) -> None:
+        by_with, by_acquire, by_try, in_callee = (threading.Lock() for _ in range(4))
+        cond = threading.Condition(threading.Lock())
         rlock = threading.RLock()
         ready = threading.Event()
         finish = threading.Event()
 
         def take() -> None:
-            by_acquire.acquire()  # released by the main thread, as a Lock allows
+            in_callee.acquire()  # held after take() returns: no frame shows who holds it
 
         def holder() -> None:
             take()
-            with by_with, rlock, rlock:
-                ready.set()
-                finish.wait(WAIT)
+            by_acquire.acquire()
+            by_try.acquire()
+            try:
+                with by_with, rlock, rlock, cond:
+                    ready.set()
+                    finish.wait(WAIT)
+            finally:
+                by_try.release()
+            by_acquire.release()
 
         t = threading.Thread(target=holder, name="holder")
         t.start()
         try:
             self.assertTrue(ready.wait(WAIT))
             held = {h["lock"]["id"]: h for h in locks.snapshot()["held"]}
-            for lock, count in ((by_with, 1), (by_acquire, 1), (rlock, 2)):
+            who = {"id": t.ident, "name": "holder"}
+            for lock, count in ((by_with, 1), (by_acquire, 1), (by_try, 1), (cond._lock, 1), (rlock, 2)):  # type: ignore[attr-defined]
                 entry = held[f"{id(lock):#x}"]
-                self.assertEqual(entry["owner"], {"id": t.ident, "name": "holder"})
+                self.assertEqual(entry["owner"], who, entry)
                 self.assertEqual(entry["count"], count)
+            self.assertIsNone(held[f"{id(in_callee):#x}"]["owner"], "unknown, not guessed")
         finally:
             finish.set()
             t.join(WAIT)
-        by_acquire.release()
-        self.assertFalse(by_acquire.locked())
+        self.assertFalse(any(x.locked() for x in (by_with, by_acquire, by_try)))
+        in_callee.release()
+        self.assertEqual(locks.snapshot()["held"], [])
+
+    def test_a_released_lock_and_a_failed_acquire_are_not_held(self) -> None:
+        lock, other = threading.Lock(), threading.Lock()
+        ready = threading.Event()
+        finish = threading.Event()
+        other.acquire()  # the main thread holds it (a with block, below)
+
+        def worker() -> None:
+            lock.acquire()
+            lock.release()
+            if other.acquire(timeout=0.01):  # fails: main holds it
+                other.release()
+            ready.set()
+            finish.wait(WAIT)
+
+        t = threading.Thread(target=worker, name="worker")
+        other.release()
+        with other:
+            t.start()
+            try:
+                self.assertTrue(ready.wait(WAIT))
+                lock.acquire()  # by main, at a line the worker's frame has passed
+                try:
+                    held = {h["lock"]["id"]: h["owner"] for h in locks.snapshot()["held"]}
+                finally:
+                    lock.release()
+            finally:
+                finish.set()
+                t.join(WAIT)
+        me = {"id": threading.get_ident(), "name": threading.current_thread().name}
+        self.assertEqual(held[f"{id(other):#x}"], me)
+        self.assertEqual(held[f"{id(lock):#x}"], me)
+
+    def test_a_condition_wait_lets_go_of_the_lock(self) -> None:
+        cond = threading.Condition(threading.Lock())
+        waiting = threading.Event()
+
+        def waiter() -> None:
+            with cond:
+                waiting.set()
+                cond.wait(WAIT)
+
+        t = threading.Thread(target=waiter, name="waiter")
+        t.start()
+        self.assertTrue(waiting.wait(WAIT))
+        with cond:  # taken once the waiter has let go, inside wait()
+            held = {h["lock"]["id"]: h["owner"] for h in locks.snapshot()["held"]}
+            cond.notify()
+        t.join(WAIT)
+        self.assertEqual(held[f"{id(cond._lock):#x}"]["name"], threading.current_thread().name)  # type: ignore[attr-defined]
+
+    def test_a_lock_made_before_install_is_shown_where_the_programs_frames_hold_it(self) -> None:
+        locks.uninstall()
+        try:
+            early = threading.Lock()
+        finally:
+            locks.install()
+        with early:
+            held = [h for h in locks.snapshot()["held"] if h["lock"]["id"] == f"{id(early):#x}"]
+        self.assertEqual(len(held), 1)
+        self.assertEqual(held[0]["lock"]["created"], {"file": "<unknown>", "line": 0})
+        self.assertEqual(held[0]["owner"]["id"], threading.get_ident())
 
 
 class WaitingInAWithTest(InstalledTestCase):
@@ -171,6 +246,96 @@ class WaitingInAWithTest(InstalledTestCase):
         self.assertFalse(t1.is_alive() or t2.is_alive())
 
 
+def _stolen(fn: Any) -> Any:
+    """`fn` for a thread whose deadlock the main thread ends by releasing the thread's Lock (as
+    a Lock allows): the thread's own release of it then fails, quietly."""
+
+    def run(*args: Any) -> None:
+        try:
+            fn(*args)
+        except RuntimeError as e:
+            if "release unlocked lock" not in str(e):
+                raise
+
+    return run
+
+
+class DeadlockFormsTest(InstalledTestCase):
+    """Deadlocks among plain Locks, their holders read from the frames: ``with`` or ``acquire()``."""
+
+    def test_a_with_on_a_self_held_lock_deadlocks_as_without_the_debugger(self) -> None:
+        lock = threading.Lock()
+        entered = threading.Event()
+
+        def twice() -> None:
+            with lock:
+                entered.set()
+                with lock:  # a plain Lock isn't reentrant: this waits until another thread releases
+                    pass
+
+        t = threading.Thread(target=_stolen(twice), name="twice", daemon=True)
+        t.start()
+        self.assertTrue(entered.wait(WAIT))
+        found = _poll(lambda: locks.find_deadlocks())
+        self.assertEqual(found[0]["kind"], "double-lock")
+        self.assertEqual([th["name"] for th in found[0]["threads"]], ["twice"])
+        self.assertTrue(t.is_alive())
+        lock.release()  # lets the inner with go on; its exit releases it, the outer exit fails
+        t.join(WAIT)
+        self.assertFalse(t.is_alive())
+
+    def check_inversion(self, first: Any, second: Any) -> None:
+        lock_a, lock_b = threading.Lock(), threading.Lock()
+        both = threading.Barrier(2)
+        t1 = threading.Thread(target=_stolen(first), args=(lock_a, lock_b, both), name="first", daemon=True)
+        t2 = threading.Thread(target=_stolen(second), args=(lock_b, lock_a, both), name="second", daemon=True)
+        t1.start()
+        t2.start()
+        found = _poll(lambda: locks.find_deadlocks())
+        self.assertEqual(len(found), 1)
+        dl = found[0]
+        self.assertEqual(dl["kind"], "lock-order-inversion")
+        by_name = {th["name"]: th for th in dl["threads"]}
+        self.assertEqual(by_name["first"]["waiting_for"]["id"], f"{id(lock_b):#x}")
+        self.assertEqual(by_name["second"]["waiting_for"]["id"], f"{id(lock_a):#x}")
+        self.assertEqual([m["id"] for m in by_name["first"]["holding"]], [f"{id(lock_a):#x}"])
+        self.assertEqual([m["id"] for m in by_name["second"]["holding"]], [f"{id(lock_b):#x}"])
+        # End it the only way a Lock allows: another thread releases one (first's; second goes
+        # on, and lets go of both; then first goes on, and its own release of lock_a fails).
+        lock_a.release()
+        t1.join(WAIT)
+        t2.join(WAIT)
+        self.assertFalse(t1.is_alive() or t2.is_alive())
+
+    def test_an_inversion_by_acquire(self) -> None:
+        def take(mine: Any, theirs: Any, both: threading.Barrier) -> None:
+            mine.acquire()
+            both.wait(WAIT)
+            theirs.acquire()
+            theirs.release()
+            mine.release()
+
+        self.check_inversion(take, take)
+
+    def test_an_inversion_by_with_and_acquire(self) -> None:
+        def by_with(mine: Any, theirs: Any, both: threading.Barrier) -> None:
+            with mine:
+                both.wait(WAIT)
+                with theirs:
+                    pass
+
+        def by_acquire(mine: Any, theirs: Any, both: threading.Barrier) -> None:
+            mine.acquire()
+            try:
+                both.wait(WAIT)
+                if theirs.acquire(timeout=WAIT):
+                    theirs.release()
+            finally:
+                mine.release()
+
+        self.check_inversion(by_with, by_acquire)
+
+
 class StillALockTest(InstalledTestCase):
     def test_no_rlock_only_methods_so_condition_treats_it_as_a_lock(self) -> None:
         lock = threading.Lock()
@@ -205,7 +370,7 @@ class StillALockTest(InstalledTestCase):
         lock.release()
         t.join(WAIT)
         self.assertEqual(results, [True])
-        self.assertEqual(lock._owner, t.ident)  # pyright: ignore[reportPrivateUsage]
+        self.assertTrue(lock.locked())  # `again` took it and ended without releasing it
         lock.release()
         self.assertFalse(lock.locked())
         with self.assertRaises(RuntimeError):

@@ -30,7 +30,8 @@ WAIT = 60.0  # generous: the machine may be loaded
 SHOW = textwrap.dedent(
     """\
     import json, os, sys, threading
-    print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "lock": type(threading.Lock()).__name__}))
+    print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "lock": type(threading.Lock()).__name__,
+                      "rlock": type(threading.RLock()).__name__}))
     """
 )
 
@@ -142,6 +143,7 @@ class LaunchOptionsTest(unittest.TestCase):
         self.assertEqual(shown["argv"], ["one", "two words"])
         self.assertEqual(os.path.realpath(shown["cwd"]), os.path.realpath(work))
         self.assertEqual(shown["lock"], "lock", "trackLocks: false leaves threading.Lock plain")
+        self.assertEqual(shown["rlock"], "RLock", "and threading.RLock")
 
     def test_missing_keys_take_the_runtimes_defaults(self) -> None:
         program = self.write("show.py", SHOW)
@@ -153,7 +155,8 @@ class LaunchOptionsTest(unittest.TestCase):
         shown = self.shown(out)
         self.assertEqual(shown["argv"], [])
         self.assertEqual(os.path.realpath(shown["cwd"]), os.path.realpath(tempfile.gettempdir()))
-        self.assertEqual(shown["lock"], "TrackedLock", "trackLocks defaults to true")
+        self.assertEqual(shown["rlock"], "TrackedRLock", "trackLocks defaults to true")
+        self.assertEqual(shown["lock"], "lock", "a tracked Lock is the plain C lock")
 
     def test_stop_on_entry(self) -> None:
         program = self.write("show.py", SHOW)

@@ -54,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-wait", action="store_true", help="with --listen: start the program without waiting for an adapter")
     p.add_argument("--races", action="store_true", help="run the race detector")
     p.add_argument("--no-track-locks", action="store_true",
-                   help="leave threading.Lock/RLock alone (no Locks view or deadlock reports; no per-acquire cost)")
+                   help="leave threading.Lock/RLock alone (no Locks view or deadlock reports)")
     p.add_argument("--race-suppressions", metavar="FILE")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="program.py and its arguments")
     ns = p.parse_args(argv)

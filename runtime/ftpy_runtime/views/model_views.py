@@ -162,7 +162,9 @@ def _lock_label(lock: dict[str, Any]) -> str:
 
 
 def _who(ref: dict[str, Any] | None) -> str:
-    return f"{ref['name']} (ident {ref['id']})" if ref else "an unrecorded thread"
+    # None: a locked Lock that no stopped thread's frames show holding (taken in a function that
+    # has returned since, say); said so rather than guessed.
+    return f"{ref['name']} (ident {ref['id']})" if ref else "unknown (no thread's frames show it)"
 
 
 def _stack_rows(stack: list[dict[str, Any]]) -> Rows:

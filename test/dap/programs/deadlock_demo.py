@@ -25,15 +25,10 @@ def second():
 
 
 def in_acquire(thread):
-    """Is `thread` blocked taking a lock?  In the debugger's `_wait_for_lock` (an acquire() that has
-    to wait), or inside a `with` statement's C `__enter__` (its innermost frame on BEFORE_WITH)."""
+    """Is `thread` blocked taking a lock, inside a `with` statement's C `__enter__` (its innermost
+    frame on BEFORE_WITH; a plain Lock is the C lock under the debugger too)?"""
     frame = sys._current_frames().get(thread.ident)
-    innermost = frame
-    while frame is not None:
-        if frame.f_code.co_name == "_wait_for_lock":
-            return True
-        frame = frame.f_back
-    return innermost is not None and innermost.f_code.co_code[innermost.f_lasti] == dis.opmap["BEFORE_WITH"]
+    return frame is not None and frame.f_code.co_code[frame.f_lasti] == dis.opmap["BEFORE_WITH"]
 
 
 t1 = threading.Thread(target=first, name="first", daemon=True)

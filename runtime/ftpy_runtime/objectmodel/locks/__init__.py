@@ -1,6 +1,6 @@
 """Who holds which lock, who waits for which, and whether they deadlock.
 
-``tracked``   the tracked ``Lock``/``RLock`` wrappers, and `install`/`uninstall` of them;
+``tracked``   `install`/`uninstall`: plain ``Lock``s whose creation site is noted, the tracked ``RLock``;
 ``snapshot``  held locks and waiting threads, read on demand (heap scan, frames);
 ``waitfor``   cycles in the wait-for graph: deadlocks;
 ``render``    a deadlock as ThreadSanitizer-style text.

@@ -1,56 +1,44 @@
-"""Tracked locks: ``threading.Lock``/``RLock`` that know their owner, at a plain lock's speed.
+"""Tracked locks: ``threading.Lock``/``RLock`` whose holders can be named, at a plain lock's speed.
 
 The rest of the package reads them: ``snapshot.py`` (who holds which, who waits for what),
 ``waitfor.py`` (cycles in the wait-for graph: deadlocks) and ``render.py`` (the text report).
 
-A ``_thread.lock`` doesn't know its owner, so `install` (called by the debug
-agent before user code runs) makes ``threading.Lock()``, ``threading.RLock()``
-and ``_thread.allocate_lock()`` return tracked locks, which remember where
-they were made.
+`install` (called by the debug agent before user code runs) changes how locks are *made*, never
+what they are or cost:
 
-Keeping it cheap
-----------------
-Both tracked types are subclasses of the C ``_thread.RLock``, which records
-its owner's ident and its recursion count in C on every acquire, and both
-inherit its C ``__enter__``/``__exit__``: a ``with lock:`` block costs one C
-call in and one out, as with a plain lock, and runs no Python code at all
-(``bench/bench_locks.py`` measures it; a Python-level wrapper cost 2-3x a
-plain lock's pair on the free-threaded 3.13 build, which doesn't specialize).
-The owner and count are read on demand, from the C lock's ``repr``.
+* ``threading.Lock()`` and ``_thread.allocate_lock()`` still return the plain C ``_thread.lock``
+  (``type(lock) is _thread.lock``; no wrapper, no subclass, a ``with`` or ``acquire()`` is the C
+  call it always was).  `TrackedLock`, which replaces ``threading.Lock``, only notes where each
+  lock was made, in `_sites` (keyed by a weak reference that drops the entry, in C, when the lock
+  dies).  A plain lock does not know its holder: ``snapshot.py`` finds it on demand, from the
+  frames of the stopped threads (the ``with`` blocks they are inside, the ``acquire()`` calls
+  they made and have not undone), and says "unknown" where no frame tells.
+* ``threading.RLock()`` returns a `TrackedRLock`, a subclass of the C ``_thread.RLock`` that
+  inherits its C ``__enter__``/``__exit__`` and ``release``: the C RLock records its owner and
+  count itself on every acquire, read on demand from its ``repr`` (exact); its ``acquire`` only
+  adds a recognisable frame (`_wait_for_rlock`) when it has to wait.  A ``with rlock:`` runs no
+  Python code (``bench/bench_locks.py`` measures both).
 
-``TrackedLock`` keeps a ``Lock``'s semantics on its Python-level methods:
-``acquire()`` by the holder waits (a Lock isn't reentrant), ``release()`` works
-from any thread, ``locked()``, and no RLock-only methods (so
-``threading.Condition`` treats it as a Lock).  The one difference: a ``with``
-block on a Lock the thread already holds (a self-deadlock outside the
-debugger) goes on, as on an RLock; the snapshot shows the lock held twice.
-
-Waiting threads: explicit ``acquire()`` calls that have to wait go through
-`_wait_for_lock`/`_wait_for_rlock`, functions whose only job is to be
-recognisable (`snapshot` finds their frames in ``sys._current_frames()`` and
-reads the lock from the frame's locals).  A thread blocked in a ``with lock:``
-has no such frame: `snapshot` sees its innermost frame standing on the
-``BEFORE_WITH`` (or the ``lock.__enter__()`` call) and re-reads the lock from
-the names that instruction loaded.  Held locks are found by scanning
-`gc.get_objects` (which stops the world in free-threaded builds) for tracked
-locks, so nothing is recorded anywhere until somebody asks.
+Why not an RLock-based Lock (the previous design): ``with lock: pass`` costs ~134 ns on a
+``_thread.lock`` and ~170 ns on a ``_thread.RLock`` or a subclass on 3.13t, 1.2x and more on
+lock-dominated loops; and a Lock built on an RLock cannot be invisible (``type()``,
+``isinstance(lock, _thread.RLock)``, a ``with`` on a self-held Lock that went on instead of
+deadlocking).
 
 What is not tracked
 -------------------
-Locks created before `install` stay plain.  So do the locks that
-``threading.Condition`` uses internally to park its waiters
-(``threading._allocate_lock``): those are signals, acquired by the waiting
-thread and released by the notifying one, so an "owner" would be
-meaningless, and every ``Condition.wait`` would look like a thread waiting on
-a lock it holds itself.  Threads blocked in ``Condition.wait`` (and so in
-``Event.wait``, ``Semaphore.acquire``, ``Queue.get``...) are reported as
-waiting on that condition, which is never part of a deadlock cycle.
+Locks created before `install` have no recorded creation site; they show up only when a
+stopped thread's frames show it holds or waits for one.  The locks that ``threading.Condition``
+uses internally to park its waiters (``threading._allocate_lock``, bound before `install`) are
+signals, acquired by the waiting thread and released by the notifying one: an "owner" would be
+meaningless.  Threads blocked in ``Condition.wait`` (and so in ``Event.wait``,
+``Semaphore.acquire``, ``Queue.get``...) are reported as waiting on that condition, which is
+never part of a deadlock cycle.
 """
 
-# The wrappers keep their bookkeeping in underscore slots (``_owner``, ``_count``, ``_file``,
-# ``_line``) so that a program sees only a lock's own attribute names on them; the functions of
-# this module share those slots with the classes by design, and `lock_state` is how the rest of
-# the package reads them.
+# TrackedRLock keeps its bookkeeping in underscore slots (``_file``, ``_line``) so that a
+# program sees only an RLock's own attribute names on it; `made_at` is how the rest of the
+# package reads them.
 # pyright: reportPrivateUsage=false
 
 from __future__ import annotations
@@ -60,22 +48,19 @@ import os
 import re
 import sys
 import threading
-import time
+import weakref
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, NamedTuple
+from typing import Any
 
-_RawLockType = _thread.LockType
+RawLock = _thread.LockType
 _raw_allocate_lock = _thread.allocate_lock
 _RawRLock = _thread.RLock
 _rlock_acquire = _RawRLock.acquire
-# The C RLock's methods for threading.Condition, which typeshed does not declare.
-_rlock_release_save: Callable[[Any], Any] = getattr(_RawRLock, "_release_save")
+# The C RLock's method for threading.Condition, which typeshed does not declare.
 _rlock_acquire_restore: Callable[[Any, Any], None] = getattr(_RawRLock, "_acquire_restore")
-_rlock_at_fork_reinit: Callable[[Any], None] = getattr(_RawRLock, "_at_fork_reinit")
-_rlock_is_owned: Callable[[Any], bool] = getattr(_RawRLock, "_is_owned")
 
-#: co_filename of this module: its frames (the wrappers, the wait functions) are never where
+#: co_filename of this module: its frames (the factories, the wait functions) are never where
 #: the user made or waits for a lock.
 THIS_FILE = os.path.normcase(os.path.abspath(__file__))
 _THREADING_FILE = os.path.normcase(os.path.abspath(threading.__file__))
@@ -85,26 +70,90 @@ _SKIPPED_BY_CREATION_SITE = frozenset(
     {__file__, threading.__file__, THIS_FILE, _THREADING_FILE}
 )
 
+UNKNOWN_SITE = ("<unknown>", 0)
+
 
 def _creation_site() -> tuple[str, int]:
     """The first frame outside this module and threading.py: where the lock was made."""
     try:
-        f: FrameType | None = sys._getframe(2)  # the lock's creator, two frames up
+        f: FrameType | None = sys._getframe(1)
     except ValueError:  # made from C with no Python caller
-        return "<unknown>", 0
+        return UNKNOWN_SITE
     while f is not None:
         filename = f.f_code.co_filename
         if filename not in _SKIPPED_BY_CREATION_SITE:
             return filename, f.f_lineno or 0
         f = f.f_back
-    return "<unknown>", 0
+    return UNKNOWN_SITE
+
+
+#: Where each plain lock made since `install` was made, by a weak reference to it.  The
+#: reference's callback is the dict's own C ``pop``: a dying lock leaves without running any
+#: Python code.  (A reference made later to the same live lock is equal to this one and hashes
+#: the same, which is how `lock_site` looks a lock up.)
+_sites: dict[weakref.ref[Any], tuple[str, int]] = {}
+
+
+def _lock_factory() -> Callable[[], Any]:
+    """`_new_lock`, reading what it calls from a closure: finalizers may make locks while the
+    interpreter shuts down, after module globals (this module's included) have been set to None
+    (closure cells are not cleared)."""
+    allocate, sites, ref, site = _raw_allocate_lock, _sites, weakref.ref, _creation_site
+    unknown = UNKNOWN_SITE
+
+    def allocate_lock() -> Any:
+        lock = allocate()
+        try:
+            where = site()
+        except Exception:  # at shutdown: `site`'s own globals are gone
+            where = unknown
+        sites[ref(lock, sites.pop)] = where
+        return lock
+
+    allocate_lock.__doc__ = "allocate_lock() -> lock object (its creation site noted by the ftpy debugger)."
+    return allocate_lock
+
+
+#: A plain C lock, its creation site noted in `_sites`: ``threading.Lock()`` and
+#: ``_thread.allocate_lock()`` while installed.
+_new_lock = _lock_factory()
+
+
+def lock_site(lock: Any) -> tuple[str, int] | None:
+    """Where the program made plain lock `lock`; None if it was made before `install` (or by
+    threading's own ``_allocate_lock``)."""
+    return _sites.get(weakref.ref(lock))
+
+
+def tracked_plain_locks() -> list[Any]:
+    """The plain locks made since `install` that are still alive."""
+    return [lock for lock in (ref() for ref in list(_sites)) if lock is not None]
 
 
 class _LockMeta(type):
-    """Lets ``isinstance(x, threading.Lock)`` stay true for plain locks too."""
+    """``threading.Lock`` while installed: calling it makes a plain lock (`_new_lock`), and
+    ``isinstance``/``issubclass`` answer for ``_thread.lock``."""
+
+    def __call__(cls, _new: Callable[[], Any] = _new_lock) -> Any:  # a default, not a global: see `_lock_factory`
+        return _new()
 
     def __instancecheck__(cls, obj: object) -> bool:
-        return type.__instancecheck__(cls, obj) or isinstance(obj, _RawLockType)
+        return isinstance(obj, RawLock)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, RawLock)
+
+
+class TrackedLock(metaclass=_LockMeta):
+    """``threading.Lock`` while tracked locks are installed: ``TrackedLock()`` is a plain
+    ``_thread.lock``, whose creation site is noted (see the module docstring)."""
+
+    __slots__ = ()
+
+
+# It prints as the class it stands in for (``<class '_thread.lock'>``).
+TrackedLock.__name__ = TrackedLock.__qualname__ = RawLock.__name__
+TrackedLock.__module__ = RawLock.__module__
 
 
 _rlock_repr: Callable[[Any], str] = _RawRLock.__repr__
@@ -112,43 +161,12 @@ _OWNER_COUNT = re.compile(r" owner=(\d+) count=(\d+) ")
 
 
 def owner_count(lock: Any) -> tuple[int, int]:
-    """(owner's ident, recursion count) of a tracked lock, from the C RLock's own record; (0, 0) when free."""
+    """(owner's ident, recursion count) of a tracked RLock, from the C RLock's own record; (0, 0) when free."""
     m = _OWNER_COUNT.search(_rlock_repr(lock))
     if m is None:
         return 0, 0
     count = int(m.group(2))
     return (int(m.group(1)) if count else 0), count
-
-
-def _check_lock_args(blocking: bool, timeout: float) -> None:
-    """The argument checks of ``_thread.lock.acquire``, for the paths that don't reach it."""
-    if not blocking and timeout != -1:
-        raise ValueError("can't specify a timeout for a non-blocking call")
-    if timeout < 0 and timeout != -1:
-        raise ValueError("timeout value must be a non-negative number")
-
-
-def _wait_for_lock(lock: "TrackedLock", blocking: bool, timeout: float) -> bool:
-    """Block for `lock`.  A thread in this frame is waiting for `lock`."""
-    if _rlock_is_owned(lock):
-        # Its holder asks again: a Lock isn't reentrant, so it waits until another thread
-        # releases it (a deadlock, unless one does), on a gate that `release` opens.
-        _check_lock_args(blocking, timeout)
-        deadline = time.monotonic() + timeout if timeout != -1 else None
-        gate = _raw_allocate_lock()
-        gate.acquire()
-        gates = lock._gates
-        if gates is None:
-            gates = lock._gates = []
-        gates.append(gate)
-        try:
-            if _rlock_is_owned(lock) and not gate.acquire(True, timeout):
-                return False
-        finally:
-            gates.remove(gate)
-        if deadline is not None:
-            timeout = max(0.0, deadline - time.monotonic())
-    return _rlock_acquire(lock, blocking, timeout)
 
 
 def _wait_for_rlock(lock: "TrackedRLock", blocking: bool, timeout: float) -> bool:
@@ -161,104 +179,14 @@ def _wait_for_rlock_restore(lock: "TrackedRLock", state: Any) -> None:
     _rlock_acquire_restore(lock, state)
 
 
-class _Absent:
-    """A class attribute that isn't there: hides the C RLock's methods that a Lock lacks
-    (``threading.Condition`` looks for ``_release_save`` and friends to tell an RLock)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: object, objtype: type | None = None) -> Any:
-        raise AttributeError(self.name)
-
-
-def _lock_methods() -> tuple[Callable[..., bool], Callable[[Any], None]]:
-    """`TrackedLock`'s ``acquire`` and ``release``, reading what they call from a closure.
+def _rlock_acquire_method() -> Callable[..., bool]:
+    """`TrackedRLock.acquire`, reading what it calls from a closure.
 
     Finalizers take locks while the interpreter shuts down (``Popen.__del__`` polls under its
     ``_waitpid_lock``), after module globals, this module's included, have been set to None:
     a method that looked its helpers up as globals then raised ``TypeError: 'NoneType' object
     is not callable`` from the program's own ``__del__``.  Closure cells are not cleared.
     """
-    is_owned, try_acquire, release_save = _rlock_is_owned, _rlock_acquire, _rlock_release_save
-    check_args, wait = _check_lock_args, _wait_for_lock
-
-    def acquire(self: TrackedLock, blocking: bool = True, timeout: float = -1) -> bool:
-        if not is_owned(self):
-            if timeout == -1 and try_acquire(self, False):
-                return True
-            if not blocking and timeout == -1:
-                return False
-        elif not blocking:
-            check_args(blocking, timeout)
-            return False
-        return wait(self, blocking, timeout)
-
-    def release(self: TrackedLock) -> None:
-        # Any thread may release a Lock: let go of the C lock whoever holds it.
-        try:
-            release_save(self)
-        except RuntimeError:
-            raise RuntimeError("release unlocked lock") from None
-        gates = self._gates
-        if gates:
-            for gate in list(gates):
-                try:
-                    gate.release()
-                except RuntimeError:  # opened already
-                    pass
-
-    acquire.__qualname__, release.__qualname__ = "TrackedLock.acquire", "TrackedLock.release"
-    return acquire, release
-
-
-class TrackedLock(_RawRLock, metaclass=_LockMeta):  # pyright: ignore[reportGeneralTypeIssues]  # typeshed marks RLock final; CPython allows subclasses
-    """A ``threading.Lock`` that knows which thread holds it.
-
-    Behaves like ``_thread.lock``: ``acquire(blocking, timeout)`` (not reentrant),
-    ``release`` (from any thread), ``locked``, ``with``, ``_at_fork_reinit`` and
-    the old ``*_lock`` aliases.  ``with`` is the C RLock's own ``__enter__`` and
-    ``__exit__``: no Python code runs, and the C lock records the owner.
-    """
-
-    __slots__ = ("_file", "_line", "_gates")
-
-    def __init__(self) -> None:
-        self._file, self._line = _creation_site()
-        #: The gates of a holder waiting for its own lock (`_wait_for_lock`); None when none ever did.
-        self._gates: list[Any] | None = None
-
-    @property
-    def _owner(self) -> int:
-        """``threading.get_ident()`` of the holder, 0 when free."""
-        return owner_count(self)[0]
-
-    acquire, release = _lock_methods()  # pyright: ignore[reportAssignmentType]  # the C RLock's signatures, kept
-
-    def locked(self) -> bool:
-        return owner_count(self)[1] > 0
-
-    def _at_fork_reinit(self) -> None:
-        _rlock_at_fork_reinit(self)
-        self._gates = None
-
-    acquire_lock = acquire
-    release_lock = release
-    locked_lock = locked
-
-    _release_save = _Absent()
-    _acquire_restore = _Absent()
-    _is_owned = _Absent()
-    _recursion_count = _Absent()
-
-    def __repr__(self) -> str:
-        owner, count = owner_count(self)
-        state = "locked" if count else "unlocked"
-        return f"<{state} _thread.lock object owner={owner} at {id(self):#x}>"
-
-
-def _rlock_acquire_method() -> Callable[..., bool]:
-    """`TrackedRLock.acquire`, reading what it calls from a closure (see `_lock_methods`)."""
     try_acquire, wait = _rlock_acquire, _wait_for_rlock
 
     def acquire(self: TrackedRLock, blocking: bool = True, timeout: float = -1) -> bool:
@@ -311,34 +239,6 @@ class TrackedRLock(_RawRLock):  # pyright: ignore[reportGeneralTypeIssues]  # ty
         )
 
 
-class _Probe:
-    works: bool | None = None
-
-
-def lock_tracking_works() -> bool:
-    """Can a TrackedLock be released by a thread other than its holder, as a Lock must?
-
-    It lets go through the C RLock's ``_release_save``, which on 3.12/3.13 doesn't ask who
-    holds the lock; should a later CPython check, `install` leaves ``threading.Lock`` plain
-    (RLocks stay tracked) rather than change what a program's locks do.  Probed once, without
-    a thread: a lock made to look held by some other ident, then released here.
-    """
-    if _Probe.works is None:
-        probe = _RawRLock()
-        try:
-            _rlock_acquire_restore(probe, (1, _thread.get_ident() ^ 0x5A5A))
-            _rlock_release_save(probe)
-            _Probe.works = True
-        except Exception:
-            _Probe.works = False
-    return _Probe.works
-
-
-def _allocate_lock() -> TrackedLock:
-    """allocate_lock() -> lock object (tracked by the ftpy debugger)."""
-    return TrackedLock()
-
-
 class _Installed:
     """What `install` replaced, to put back in `uninstall`."""
 
@@ -351,9 +251,10 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """Make new ``threading.Lock``/``RLock`` and ``_thread.allocate_lock`` locks tracked.
+    """Note where new ``threading.Lock``/``_thread.allocate_lock`` locks are made, and make
+    ``threading.RLock`` a `TrackedRLock`.
 
-    Call it before user code runs; locks made earlier stay plain.  Calling it
+    Call it before user code runs; locks made earlier have no noted site.  Calling it
     twice is harmless.
     """
     if _Installed.saved is not None:
@@ -365,10 +266,9 @@ def install() -> None:
             saved.append((module, name, getattr(module, name)))
             setattr(module, name, value)
 
-    if lock_tracking_works():
-        patch(threading, "Lock", TrackedLock)
-        patch(_thread, "allocate_lock", _allocate_lock)
-        patch(_thread, "allocate", _allocate_lock)
+    patch(threading, "Lock", TrackedLock)
+    patch(_thread, "allocate_lock", _new_lock)
+    patch(_thread, "allocate", _new_lock)
     # threading.RLock() is a factory that calls _CRLock (keeping its argument
     # checks); replace the factory only if a future version drops _CRLock.
     if getattr(threading, "_CRLock", None) is not None:
@@ -379,7 +279,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """Undo `install` (locks already handed out stay tracked, and keep working)."""
+    """Undo `install` (locks already handed out keep working; plain ones keep their noted site)."""
     saved = _Installed.saved
     if saved is None:
         return
@@ -388,32 +288,17 @@ def uninstall() -> None:
     _Installed.saved = None
 
 
-class LockState(NamedTuple):
-    """One tracked lock's bookkeeping, read at once."""
-
-    kind: str  # "Lock" or "RLock"
-    #: ``threading.get_ident()`` of the holder; 0 when free.
-    owner: int
-    #: How many times the holder has it (an RLock's recursion; 1 for a held Lock, 2 or more when
-    #: its holder entered a ``with`` on it again); 0 when free.
-    times: int
-    locked: bool
-    #: Where the program made it.
-    file: str
-    line: int
+def made_at(lock: Any) -> tuple[str, int]:
+    """Where the program made a tracked RLock or a plain lock; `UNKNOWN_SITE` if nobody noted it."""
+    if isinstance(lock, TrackedRLock):
+        return lock._file, lock._line
+    return lock_site(lock) or UNKNOWN_SITE
 
 
-def lock_state(lock: TrackedLock | TrackedRLock) -> LockState:
-    """What a tracked lock knows about itself (for the snapshot)."""
-    owner, count = owner_count(lock)
-    kind = "RLock" if isinstance(lock, TrackedRLock) else "Lock"
-    return LockState(kind, owner, count, count > 0, lock._file, lock._line)
-
-
-#: The code of the functions a thread blocks in while it waits for a tracked lock: a frame
-#: running one of them says "this thread waits for the lock in its ``lock`` local".
+#: The code of the functions a thread blocks in while it waits for a tracked RLock: a frame
+#: running one of them says "this thread waits for the lock in its ``lock`` local".  (A plain
+#: lock's ``acquire`` is the C method: `snapshot` reads such a wait from the caller's frame.)
 WAIT_CODES = frozenset({
-    _wait_for_lock.__code__,
     _wait_for_rlock.__code__,
     _wait_for_rlock_restore.__code__,
 })
