@@ -1,5 +1,6 @@
-"""The worker writes the field under the lock, then again after releasing it (a merged epoch
-must not hide the second write); the main thread then takes the lock and writes it."""
+"""The worker writes the field under the lock, then, at the same line, after releasing it (an
+access already logged in the epoch must be logged again after the release); the main
+thread then takes the lock and writes it."""
 import threading
 import time
 
@@ -13,13 +14,17 @@ stats = Stats()
 lock = threading.Lock()
 
 
+def put(value):
+    stats.x = value  # RACE
+
+
 def worker():
     for _ in range(50):      # the worker re-acquires its own lock: one merged epoch
         with lock:
             stats.n += 1
     with lock:
-        stats.x = 1
-    stats.x = 2  # RACE
+        put(1)
+    put(2)                   # after the release
     time.sleep(0.3)
     with lock:               # the main thread held the lock in between: no merge
         stats.n += 1
