@@ -359,7 +359,18 @@ class ThreadState:
     def merge(self) -> None:
         """This thread re-acquired the clock its pending release published, and nobody
         joined it in between: the release never happened as far as others can tell."""
+        p = self.pend - 1
         self.pend = 0
+        win = self.win
+        if win:
+            # A window that logged only what the epoch had logged already (the read of
+            # `self.lock` before `with self.lock:`, say) says nothing new now that it is in
+            # that epoch: its records go, as the hits they would have been.
+            last_get = self.last_get
+            if all([last_get(k) is r for k, r in win.items()]) and min(self.buf[2 * p::2], default=0) >= 0:
+                del self.buf[2 * p:]
+                del self.keep[p:]
+                win.clear()
         self._close_window()
         self._tick()
 
