@@ -91,6 +91,20 @@ class MergedEpochs(unittest.TestCase):
         self.assertEqual(len(syncs(records)), 1)      # the last release, at the flush
         self.assertEqual(records[-1][0], SYNC)
 
+    def test_a_merged_window_that_logged_nothing_new_leaves_the_log(self):
+        lock, obj, other = self.Lock(), Obj(), Obj()
+        for _ in range(100):
+            self.t1.hook_a(obj, SITE)       # between releases: logged in each window
+            with lock:
+                self.t1.hook_a(obj, SITE)
+        self.assertEqual(len(self.t1.keep), 1 + 1)  # its STACK record and one access
+        self.t1.hook_a(other, SITE)         # something new in the window: it stays
+        with lock:
+            pass
+        self.assertEqual(self.t1.vc[1], 1)
+        records = self.session.records(self.t1)
+        self.assertEqual([r[2] for r in accesses(records)], [obj, other])
+
     def test_a_release_someone_joined_takes_effect_at_its_own_position(self):
         lock, obj = self.Lock(), Obj()
         with lock:

@@ -117,8 +117,9 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
                         s = ts.snap = ts.published = ts.vc[:]
                         self._ftpy_vc = s
                     ts.pend = len(ts.keep) + 1
-                    ts.last_cell.cell_contents = ts.win
-                    ts.get_cell.cell_contents = ts.win_get
+                    last_cell, get_cell, win, win_get = ts.window
+                    last_cell.cell_contents = win
+                    get_cell.cell_contents = win_get
             lock.release()
 
         acquire_lock = _Traced.acquire

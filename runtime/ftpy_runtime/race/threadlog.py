@@ -164,6 +164,7 @@ class ThreadState:
         self.last_get = last_get
         self.win: dict[int, Any] = {}      # this thread's own (the contention trap)
         self.win_get = self.win.get
+        self.window = (self.last_cell, self.get_cell, self.win, self.win_get)
         limit = LOG_LIMIT
         flush = self.log_full
 
@@ -302,9 +303,12 @@ class ThreadState:
         over a log that has waited long enough."""
         self.syncs_since_check += 1
         if self.syncs_since_check >= 256:
-            self.syncs_since_check = 0
-            if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
-                self.flush()
+            self._tick_due()
+
+    def _tick_due(self) -> None:
+        self.syncs_since_check = 0
+        if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+            self.flush()
 
     def commit(self) -> None:
         """The pending lock release takes effect: this thread moves on to a new epoch."""
@@ -344,8 +348,9 @@ class ThreadState:
             s = self.snap = self.published = self.vc[:]
             lock._ftpy_vc = s
         self.pend = len(self.keep) + 1
-        self.last_cell.cell_contents = self.win
-        self.get_cell.cell_contents = self.win_get
+        last_cell, get_cell, win, win_get = self.window
+        last_cell.cell_contents = win
+        get_cell.cell_contents = win_get
 
     def _close_window(self) -> None:
         """The pending release is decided: what the window logged joins `last`."""
@@ -361,18 +366,23 @@ class ThreadState:
         joined it in between: the release never happened as far as others can tell."""
         p = self.pend - 1
         self.pend = 0
-        win = self.win
+        last_cell, get_cell, win, _ = self.window
+        last, last_get = self.last, self.last_get
         if win:
             # A window that logged only what the epoch had logged already (the read of
             # `self.lock` before `with self.lock:`, say) says nothing new now that it is in
             # that epoch: its records go, as the hits they would have been.
-            last_get = self.last_get
             if all([last_get(k) is r for k, r in win.items()]) and min(self.buf[2 * p::2], default=0) >= 0:
                 del self.buf[2 * p:]
                 del self.keep[p:]
-                win.clear()
-        self._close_window()
-        self._tick()
+            else:
+                last.update(win)
+            win.clear()
+        last_cell.cell_contents = last
+        get_cell.cell_contents = last_get
+        self.syncs_since_check += 1
+        if self.syncs_since_check >= 256:
+            self._tick_due()
 
     def acquire_lock(self, other: Optional[Any]) -> None:
         """A lock whose clock is `other` was acquired (inlined by the Lock wrapper too)."""
