@@ -66,7 +66,14 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
                 if ts is not None:
                     if vc is ts.snap:
                         if ts.pend:
-                            ts.merge()
+                            if ts.win or ts.syncs_since_check >= 255:
+                                ts.merge()
+                            else:   # ThreadState.merge inlined, for an empty window
+                                ts.pend = 0
+                                ts.syncs_since_check += 1
+                                last_cell, get_cell, last, last_get = ts.unwindow
+                                last_cell.cell_contents = last
+                                get_cell.cell_contents = last_get
                     elif vc is not ts.published:
                         ts.acquire(vc)
             return True
@@ -104,7 +111,8 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
                     ts.release_lock(self)
             lock.release()
 
-        def __exit__(self, *exc: Any) -> None:
+        # Named parameters, not *exc: no tuple (a GC-tracked allocation) per `with`.
+        def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
             lock = self._ftpy_lock
             if lock.locked():
                 ts = holder.ts
@@ -159,7 +167,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
                     ts.release_lock(self)
             lock.release()
 
-        def __exit__(self, *exc: Any) -> None:
+        def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
             lock = self._ftpy_lock
             if lock._recursion_count() == 1:
                 ts = holder.ts

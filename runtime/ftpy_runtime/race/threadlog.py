@@ -90,6 +90,15 @@ def capture_stack(skip: int) -> Frames:
 class ThreadState:
     """One thread as the detector sees it: its number, clock, log and hooks."""
 
+    # Slots: 3.13t does not specialise attribute access, and a slot is found faster than a
+    # dict entry; the lock wrappers touch a dozen of these per `with`.  `__dict__` keeps
+    # other attributes possible.
+    __slots__ = ("session", "idx", "name", "created_at", "parent", "vc", "final", "published",
+                 "pend", "snap", "flushing", "syncs_since_check", "last_flush", "det_vc",
+                 "det_stacks", "det_sites", "det_objs", "det_models", "buf", "keep", "last",
+                 "next_activation", "hook_a", "hook_k", "last_cell", "get_cell", "last_get",
+                 "win", "win_get", "window", "unwindow", "__weakref__", "__dict__")
+
     def __init__(self, session: Any, idx: int, name: str, vc: list[int],
                  created_at: Frames, parent: Optional[int]) -> None:
         self.session = session
@@ -120,6 +129,7 @@ class ThreadState:
         self.det_stacks: dict[int, Frames] = {}
         self.det_sites: dict[int, Any] = {}
         self.det_objs: dict[int, Any] = {}
+        self.det_models: dict[int, Any] = {}
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
@@ -165,6 +175,7 @@ class ThreadState:
         self.win: dict[int, Any] = {}      # this thread's own (the contention trap)
         self.win_get = self.win.get
         self.window = (self.last_cell, self.get_cell, self.win, self.win_get)
+        self.unwindow = (self.last_cell, self.get_cell, last, last_get)
         limit = LOG_LIMIT
         flush = self.log_full
 
