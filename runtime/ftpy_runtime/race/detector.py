@@ -164,9 +164,7 @@ class Detector:
         site_cache = ts.det_sites
         get_site = site_cache.get
         local = ts.det_objs
-        models = ts.__dict__.get("det_models")
-        if models is None:
-            models = ts.__dict__["det_models"] = {}
+        models = ts.det_models
         if len(local) > LOCAL_INDEX_LIMIT:
             local.clear()
         batches: list[Optional[list[Any]]] = [None] * SHARDS

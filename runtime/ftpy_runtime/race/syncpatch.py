@@ -33,12 +33,13 @@ from .vectorclock import vc_join
 Current = Callable[[], Optional[ThreadState]]
 
 
-def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: Callable[[], Any],
-                       holder: Any = None) -> tuple[type, type]:
-    """The Lock and RLock wrappers, bound to this session's ``current`` thread-state getter.
+def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
+                       holder: Any) -> tuple[type, type]:
+    """The Lock and RLock wrappers, bound to this session's per-thread hook holder.
 
-    Both publish the releasing thread's clock on release and join it on acquire; they differ
-    only in how they tell that the caller holds the lock, and RLock's Condition protocol.
+    Both publish the releasing thread's clock on release and join it on acquire
+    (ThreadState.release_lock / acquire_lock); they differ only in which release publishes,
+    and RLock's Condition protocol.
     """
 
     class _Traced:
@@ -46,26 +47,37 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
 
         def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
             ok = self._ftpy_lock.acquire(blocking, timeout)
-            if ok and self._ftpy_vc is not None:
-                ts = current()
-                if ts is not None:
-                    ts.acquire(self._ftpy_vc)
+            if ok:
+                vc = self._ftpy_vc
+                if vc is not None:
+                    ts = holder.ts
+                    if ts is not None:
+                        ts.acquire_lock(vc)
             return ok
 
+        # The hot path of lock-heavy code: `with lock:` is one Python call each way.  The
+        # thread's state is read from the per-thread hook holder (an attribute, not a call);
+        # after the session finishes a thread's state only logs into the void.  This is
+        # ThreadState.acquire_lock inlined: re-acquiring our own pending release merges it.
         def __enter__(self) -> bool:
-            return self.acquire()
-
-        def _held(self) -> bool:
-            raise NotImplementedError
-
-        def release(self) -> None:
-            ts = current()
-            if ts is not None and self._held():
-                self._ftpy_vc = ts.release()
-            self._ftpy_lock.release()
-
-        def __exit__(self, *exc: Any) -> None:
-            self.release()
+            self._ftpy_lock.acquire()
+            vc = self._ftpy_vc
+            if vc is not None:
+                ts = holder.ts
+                if ts is not None:
+                    if vc is ts.snap:
+                        if ts.pend:
+                            if ts.win or ts.syncs_since_check >= 255:
+                                ts.merge()
+                            else:   # ThreadState.merge inlined, for an empty window
+                                ts.pend = 0
+                                ts.syncs_since_check += 1
+                                last_cell, get_cell, last, last_get = ts.unwindow
+                                last_cell.cell_contents = last
+                                get_cell.cell_contents = last_get
+                    elif vc is not ts.published:
+                        ts.acquire(vc)
+            return True
 
         def _at_fork_reinit(self) -> None:
             self._ftpy_lock._at_fork_reinit()
@@ -92,49 +104,35 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
             self._ftpy_lock = alloc()
             self._ftpy_vc: Optional[tuple] = None
 
-        # The hot path of lock-heavy code: `with lock:` is one Python call each way.
-        # The thread's state is read from the per-thread hook holder (an attribute, not a
-        # call); after the session finishes a thread's state only logs into the void.
-        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-            ok = self._ftpy_lock.acquire(blocking, timeout)
-            if ok:
-                vc = self._ftpy_vc
-                if vc is not None:
-                    ts = holder.ts
-                    if ts is not None and vc is not ts.published:
-                        ts.acquire(vc)
-            return ok
-
-        def __enter__(self) -> bool:
-            self._ftpy_lock.acquire()
-            vc = self._ftpy_vc
-            if vc is not None:
-                ts = holder.ts
-                if ts is not None and vc is not ts.published:
-                    ts.acquire(vc)
-            return True
-
         def release(self) -> None:
             lock = self._ftpy_lock
             if lock.locked():
                 ts = holder.ts
                 if ts is not None:
-                    self._ftpy_vc = ts.release()
+                    ts.release_lock(self)
             lock.release()
 
-        def __exit__(self, *exc: Any) -> None:
+        # Named parameters, not *exc: no tuple (a GC-tracked allocation) per `with`.
+        def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
             lock = self._ftpy_lock
             if lock.locked():
                 ts = holder.ts
                 if ts is not None:
-                    self._ftpy_vc = ts.release()
+                    # ThreadState.release_lock inlined: publish, defer the epoch increment.
+                    if ts.pend:
+                        ts.commit()
+                    s = ts.snap
+                    if s is None or self._ftpy_vc is not s:
+                        s = ts.snap = ts.published = ts.vc[:]
+                        self._ftpy_vc = s
+                    ts.pend = len(ts.keep) + 1
+                    last_cell, get_cell, win, win_get = ts.window
+                    last_cell.cell_contents = win
+                    get_cell.cell_contents = win_get
             lock.release()
 
-        acquire_lock = acquire
+        acquire_lock = _Traced.acquire
         release_lock = release
-
-        def _held(self) -> bool:
-            return self._ftpy_lock.locked()
 
         def locked(self) -> bool:
             return self._ftpy_lock.locked()
@@ -159,24 +157,43 @@ def _make_lock_classes(current: Current, alloc: Callable[[], Any], make_rlock: C
             self._ftpy_lock = make_rlock()
             self._ftpy_vc: Optional[tuple] = None
 
-        def _held(self) -> bool:
-            return self._ftpy_lock._is_owned()
+        # Only the outermost release publishes: no other thread can take the lock before
+        # it, and it publishes everything the inner ones would (nested `with` on one RLock
+        # then stays in one epoch).  A count of 0 is a release that is about to fail.
+        def release(self) -> None:
+            lock = self._ftpy_lock
+            if lock._recursion_count() == 1:
+                ts = holder.ts
+                if ts is not None:
+                    ts.release_lock(self)
+            lock.release()
+
+        def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
+            lock = self._ftpy_lock
+            if lock._recursion_count() == 1:
+                ts = holder.ts
+                if ts is not None:
+                    ts.release_lock(self)
+            lock.release()
 
         def _is_owned(self) -> bool:
             return self._ftpy_lock._is_owned()
 
         def _release_save(self) -> Any:
-            ts = current()
-            if ts is not None:
-                self._ftpy_vc = ts.release()
-            return self._ftpy_lock._release_save()
+            lock = self._ftpy_lock
+            if lock._is_owned():
+                ts = holder.ts
+                if ts is not None:
+                    ts.release_lock(self)
+            return lock._release_save()
 
         def _acquire_restore(self, state: Any) -> None:
             self._ftpy_lock._acquire_restore(state)
-            if self._ftpy_vc is not None:
-                ts = current()
+            vc = self._ftpy_vc
+            if vc is not None:
+                ts = holder.ts
                 if ts is not None:
-                    ts.acquire(self._ftpy_vc)
+                    ts.acquire_lock(vc)
 
         def _recursion_count(self) -> int:
             return self._ftpy_lock._recursion_count()
@@ -246,8 +263,7 @@ class SyncPatcher:
         current: Current = session.current
         publish = self.publish
 
-        lock_class, rlock_class = _make_lock_classes(current, _thread.allocate_lock, _thread.RLock,
-                                                     session.tl)
+        lock_class, rlock_class = _make_lock_classes(_thread.allocate_lock, _thread.RLock, session.tl)
         self._patch(threading, "Lock", lock_class)
         self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 

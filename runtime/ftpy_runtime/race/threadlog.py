@@ -90,6 +90,15 @@ def capture_stack(skip: int) -> Frames:
 class ThreadState:
     """One thread as the detector sees it: its number, clock, log and hooks."""
 
+    # Slots: 3.13t does not specialise attribute access, and a slot is found faster than a
+    # dict entry; the lock wrappers touch a dozen of these per `with`.  `__dict__` keeps
+    # other attributes possible.
+    __slots__ = ("session", "idx", "name", "created_at", "parent", "vc", "final", "published",
+                 "pend", "snap", "flushing", "syncs_since_check", "last_flush", "det_vc",
+                 "det_stacks", "det_sites", "det_objs", "det_models", "buf", "keep", "last",
+                 "next_activation", "hook_a", "hook_k", "last_cell", "get_cell", "last_get",
+                 "win", "win_get", "window", "unwindow", "__weakref__", "__dict__")
+
     def __init__(self, session: Any, idx: int, name: str, vc: list[int],
                  created_at: Frames, parent: Optional[int]) -> None:
         self.session = session
@@ -106,6 +115,12 @@ class ThreadState:
         self.vc = clock                 # owned by this thread; snapshots go to the log
         self.final: Optional[Any] = None
         self.published: Optional[Any] = None   # the clock this thread last released
+        # Lock releases defer their epoch increment (see "Merged epochs" below): while one
+        # is pending, `pend` is 1 + the log position its SYNC record will take, else 0.
+        self.pend = 0
+        # The clock a lock release published that still equals `vc` and that lives on that
+        # one lock (and in `published`) only; None once `vc` moves on.
+        self.snap: Optional[Any] = None
         self.flushing = False
         self.syncs_since_check = 0
         self.last_flush = time.monotonic()
@@ -114,6 +129,7 @@ class ThreadState:
         self.det_stacks: dict[int, Frames] = {}
         self.det_sites: dict[int, Any] = {}
         self.det_objs: dict[int, Any] = {}
+        self.det_models: dict[int, Any] = {}
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
@@ -147,8 +163,21 @@ class ThreadState:
         # the site id; the `is` test makes a hit exact for unkeyed sites.
         last: dict[int, Any] = self.last
         last_get = last.get
+        # While a lock release is pending the hooks must not skip an access as already
+        # logged in this epoch (the access may turn out to be in the next one): the release
+        # points the cells the hooks read `last` through at a dict of the window's own
+        # (`win`, empty), the merge or the commit points them back.  Cell writes, so the hit
+        # path itself is unchanged.
+        peek = lambda: (last, last_get)   # noqa: E731 - only its closure is used
+        cells = dict(zip(peek.__code__.co_freevars, peek.__closure__ or ()))
+        self.last_cell, self.get_cell = cells["last"], cells["last_get"]
+        self.last_get = last_get
+        self.win: dict[int, Any] = {}      # this thread's own (the contention trap)
+        self.win_get = self.win.get
+        self.window = (self.last_cell, self.get_cell, self.win, self.win_get)
+        self.unwindow = (self.last_cell, self.get_cell, last, last_get)
         limit = LOG_LIMIT
-        flush = self.flush
+        flush = self.log_full
 
         # Stacks.  Code without a prologue (module code, generators, lambdas) logs the
         # stack of the first access at each site.  Instrumented functions pass their
@@ -258,78 +287,217 @@ class ThreadState:
         self.keep.append(stack)
 
     # Synchronisation (always called on this thread) ----------------------------------
-    def _log_vc(self, release: bool = False) -> None:
-        self.last.clear()
-        self.buf.append(SYNC)
-        # aux 0 marks a release: the new clock differs from the old one only in this
-        # thread's own entry, which lets the detector merge accesses across it.
-        self.buf.append(0 if release else NOKEY)
-        self.keep.append(self.vc[:])
+    #
+    # Merged epochs.  A release publishes the thread's clock S (its own entry e) and moves
+    # it to epoch e+1, so that what it does next is not ordered before whoever acquires S.
+    # When nobody joins S before this thread itself acquires the same lock again (the lock
+    # still holds S: nobody released it since), no other thread ever learnt e, so e and
+    # e+1 are indistinguishable to all of them and the thread may stay in e.  A lock
+    # release therefore only *defers* its increment (`pend`): the thread re-acquiring its
+    # own S (`snap`) drops it (a merge), anything else that synchronises first commits it
+    # (the SYNC record goes in at the release's position, `last` is cleared, as an
+    # immediate release would have done).  `with lock:` loops then log each access once
+    # per log instead of once per iteration, and allocate nothing: a release in a merged
+    # epoch publishes the same S again.  While a release is pending, accesses are logged
+    # but never skipped as "already logged in this epoch" (hit_cell): the epoch they
+    # belong to is not decided yet.
+    def _synced(self) -> None:
+        """After a SYNC record: hand over a full log, or one that has waited long enough."""
         if len(self.keep) >= LOG_LIMIT:
             self.flush()
         else:
-            # Reports should stream while the program runs, not only when logs fill up:
-            # every so many synchronisations, hand over a log that has waited long enough.
-            self.syncs_since_check += 1
-            if self.syncs_since_check >= 256:
-                self.syncs_since_check = 0
-                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
-                    self.flush()
+            self._tick()
+
+    def _tick(self) -> None:
+        """Reports should stream while the program runs, not only when logs fill up (and
+        what a log holds should not wait for that): every so many synchronisations, hand
+        over a log that has waited long enough."""
+        self.syncs_since_check += 1
+        if self.syncs_since_check >= 256:
+            self._tick_due()
+
+    def _tick_due(self) -> None:
+        self.syncs_since_check = 0
+        if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
+            self.flush()
+
+    def commit(self) -> None:
+        """The pending lock release takes effect: this thread moves on to a new epoch."""
+        p = self.pend - 1
+        if p < 0:
+            return
+        self.pend = 0
+        self.snap = None
+        # What was logged before the release is in the old epoch; what the window logged
+        # is in the new one, and stays known as logged.
+        self.last.clear()
+        self._close_window()
+        vc = self.vc
+        vc[self.idx] += 1
+        # aux 0 marks a release: the new clock differs from the old one only in this
+        # thread's own entry, which lets the detector merge accesses across it.
+        buf, keep = self.buf, self.keep
+        if p >= len(keep):
+            buf.append(SYNC)
+            buf.append(0)
+            keep.append(vc[:])
+        else:   # accesses were logged since the release: its record goes before them
+            buf.insert(2 * p, 0)
+            buf.insert(2 * p, SYNC)
+            keep.insert(p, vc[:])
+        self._synced()
+
+    def release_lock(self, lock: Any) -> None:
+        """`lock` (a wrapper, its clock in `_ftpy_vc`) is being released by this thread.
+
+        The Lock wrapper's `__exit__` and `release` inline this: lock-heavy code releases
+        once per access."""
+        if self.pend:
+            self.commit()
+        s = self.snap
+        if s is None or lock._ftpy_vc is not s:
+            s = self.snap = self.published = self.vc[:]
+            lock._ftpy_vc = s
+        self.pend = len(self.keep) + 1
+        last_cell, get_cell, win, win_get = self.window
+        last_cell.cell_contents = win
+        get_cell.cell_contents = win_get
+
+    def _close_window(self) -> None:
+        """The pending release is decided: what the window logged joins `last`."""
+        win = self.win
+        if win:
+            self.last.update(win)
+            win.clear()
+        self.last_cell.cell_contents = self.last
+        self.get_cell.cell_contents = self.last_get
+
+    def merge(self) -> None:
+        """This thread re-acquired the clock its pending release published, and nobody
+        joined it in between: the release never happened as far as others can tell."""
+        p = self.pend - 1
+        self.pend = 0
+        last_cell, get_cell, win, _ = self.window
+        last, last_get = self.last, self.last_get
+        if win:
+            # A window that logged only what the epoch had logged already (the read of
+            # `self.lock` before `with self.lock:`, say) says nothing new now that it is in
+            # that epoch: its records go, as the hits they would have been.
+            if all([last_get(k) is r for k, r in win.items()]) and min(self.buf[2 * p::2], default=0) >= 0:
+                del self.buf[2 * p:]
+                del self.keep[p:]
+            else:
+                last.update(win)
+            win.clear()
+        last_cell.cell_contents = last
+        get_cell.cell_contents = last_get
+        self.syncs_since_check += 1
+        if self.syncs_since_check >= 256:
+            self._tick_due()
+
+    def acquire_lock(self, other: Optional[Any]) -> None:
+        """A lock whose clock is `other` was acquired (inlined by the Lock wrapper too)."""
+        if other is self.snap:
+            if other is not None and self.pend:   # our own pending release, unjoined
+                self.merge()
+        elif other is not self.published:
+            self.acquire(other)
+
+    def _log_vc(self, release: bool = False) -> None:
+        self.last.clear()
+        self.buf.append(SYNC)
+        self.buf.append(0 if release else NOKEY)
+        self.keep.append(self.vc[:])
+        self._synced()
 
     def release(self) -> Any:
-        """The clock to publish at a release; advances this thread's epoch."""
+        """The clock to publish at a release that is not a lock's (a thread's start or end,
+        Event.set, a queue put); advances this thread's epoch at once."""
+        if self.pend:
+            self.commit()
         vc = self.vc
         snap = vc[:]
         vc[self.idx] += 1
-        # _log_vc(release=True), inlined: lock-heavy code releases once per access.
-        self.last.clear()
-        buf = self.buf
-        buf.append(SYNC)
-        buf.append(0)
-        keep = self.keep
-        keep.append(vc[:])
         self.published = snap
-        if len(keep) >= LOG_LIMIT:
-            self.flush()
-        else:
-            self.syncs_since_check += 1
-            if self.syncs_since_check >= 256:
-                self.syncs_since_check = 0
-                if time.monotonic() - self.last_flush >= FLUSH_INTERVAL:
-                    self.flush()
+        self.snap = None
+        self._log_vc(release=True)
         return snap
 
     def new_epoch(self) -> int:
         """Start a new epoch that publishes nothing (the session's test labels); its number."""
+        if self.pend:
+            self.commit()
+        self.snap = None
         self.vc[self.idx] += 1
         self._log_vc()
         return self.vc[self.idx]
 
     def acquire(self, other: Optional[Any]) -> None:
         """Join a published clock into this thread's clock."""
-        if not other or other is self.published:   # our own last release: nothing new
+        if not other:
+            return
+        if other is self.snap:      # (before `published`, which is the same clock then)
+            self.acquire_lock(other)
+            return
+        if other is self.published:   # our own last release: nothing new
             return
         vc = self.vc
         if len(other) <= len(vc) and all(map(operator.le, other, vc)):
             return
-        self.vc = array("q", vc_join(vc, other))
+        if self.pend:
+            self.commit()
+        self.snap = None
+        self.vc = array("q", vc_join(self.vc, other))
         self._log_vc()
 
     # Handing the log to the detector --------------------------------------------------
     def flush(self) -> None:
-        if self.flushing or not self.keep:
+        """Hand the whole log to the detector (a pending release takes effect first: the
+        log must say which epoch its last records are in)."""
+        if self.pend:
+            self.commit()
+        self._hand_over(len(self.keep))
+
+    def log_full(self) -> None:
+        """The hooks filled the log.  The records a pending release's window logged wait in
+        the next log until the release is decided (a flush is no synchronisation: it must
+        not end a merged epoch); a window of half a log is decided now, as a commit."""
+        p = self.pend - 1
+        if p >= 0 and len(self.keep) - p > LOG_LIMIT // 2:
+            self.commit()
+            p = -1
+        self._hand_over(p if p >= 0 else len(self.keep))
+
+    def _hand_over(self, n: int) -> None:
+        """Check the first `n` records of the log."""
+        if self.flushing or not n:
             return
         self.flushing = True
         self.last_flush = time.monotonic()
         try:
-            buf = self.buf[:]
+            buf = self.buf[:2 * n]
             # Weak references back to objects; one whose object died reads as None, which
             # the detector skips like any immutable value.
             ref_type = weakref.ReferenceType
-            keep = [x() if type(x) is ref_type else x for x in self.keep]
-            del self.buf[:]
-            self.keep.clear()
-            self.last.clear()
+            keep = [x() if type(x) is ref_type else x for x in self.keep[:n]]
+            del self.buf[:2 * n]
+            del self.keep[:n]
+            if self.pend:
+                self.pend -= n
             self.session.process_log(self, buf, keep)
+            del keep
+            # `last` outlives the log, as long as the epoch does (a merged one can last the
+            # whole run).  The objects it holds (not weak references) must still die once
+            # the program and the log let go of them: it lets go of those only it and the
+            # detector's shadow state hold (its sweep frees them; getrefcount's own
+            # argument is the third reference).
+            last = self.last
+            if len(last) > LOG_LIMIT:
+                last.clear()
+            elif last:
+                getrc = sys.getrefcount
+                for key in [key for key in list(last)
+                            if type(last[key]) is not ref_type and getrc(last[key]) <= 3]:
+                    del last[key]
         finally:
             self.flushing = False
