@@ -59,6 +59,24 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
+#: What a `Target.reader` raises for a place that holds no value (a missing key, a list slot past
+#: the end, an unset slot or cell): it reads as MISSING.
+READ_MISSES = (LookupError, AttributeError, ValueError)
+
+#: The C functions the readers are made of (unbound: a subclass's overrides are never called).
+_DICT_GETITEM: Any = cast(Any, dict).__getitem__
+_DICT_GET: Any = cast(Any, dict).get
+_LIST_GETITEM: Any = cast(Any, list).__getitem__
+_CELL_CONTENTS: Any = types.CellType.cell_contents  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def read_with(reader: Callable[[], Any]) -> Any:
+    """What ``reader`` (a `Target.reader`) reads, MISSING for a place that holds nothing."""
+    try:
+        return reader()
+    except READ_MISSES:
+        return MISSING
+
 #: Tool ids this module may take, in order (the tracing backend takes from the front of 0, 1, 3…).
 _TOOL_IDS = (5, 4, 3, 1)
 
@@ -115,15 +133,35 @@ class Target:
             return MISSING
 
     def reader(self) -> Callable[[], Any]:
-        """A callable that returns the current value as `read` does, as cheaply as it can: a
-        bound ``dict.get`` for dict entries, globals and attributes kept in a ``__dict__``."""
+        """A C callable that returns the current value, or raises one of `READ_MISSES` where
+        `read` would say MISSING; it runs on the writing thread after every watched store.
+
+        Lock-free and frame-free where it can be: ``dict.__getitem__`` of an exact dict (an
+        entry, a global, an attribute in a ``__dict__``) with an interned key, ``list.__getitem__``,
+        a slot's ``__get__``.  Not ``dict.get``: on 3.13t it takes the dict's critical section,
+        and when its lock-free read fails (a key or value owned by another thread) the lookup
+        takes that same lock again, spinning ~40 ``sched_yield``s before it gets it from itself:
+        several µs per call.  A dict subclass keeps ``dict.get`` (its ``__getitem__`` would call
+        ``__missing__``, user code)."""
         c: Any = self.container
+        key: Any = self.key
+        if isinstance(key, str):
+            key = sys.intern(key)  # the same object as the dict's own key: matched by identity
         if self.kind in ("dict", "global"):
-            return functools.partial(cast("dict[Any, Any]", c).get, self.key, MISSING)
+            if type(c) is dict:
+                return functools.partial(_DICT_GETITEM, c, key)
+            return functools.partial(_DICT_GET, c, key, MISSING)
+        if self.kind == "list":
+            return functools.partial(_LIST_GETITEM, c, key)
         if self.kind == "attribute":
             d = getattr(c, "__dict__", None)
-            if isinstance(d, dict) and self.key in d:
-                return functools.partial(cast("dict[str, Any]", d).get, self.key, MISSING)
+            if type(d) is dict and key in d:
+                return functools.partial(_DICT_GETITEM, d, key)
+            descr = getattr(c.__class__, key, None)
+            if isinstance(descr, types.MemberDescriptorType):
+                return functools.partial(descr.__get__, c)
+        if self.kind == "cell":
+            return functools.partial(_CELL_CONTENTS.__get__, c)  # ValueError when empty
         return self.read
 
     def site_ops(self) -> tuple[frozenset[str], str | None]:
@@ -152,10 +190,13 @@ class DataBreakpoint:
     reader: Callable[[], Any] = field(default=lambda: MISSING)
     #: The value last seen, in a box the callback updates: a change is a new object here.
     last: list[Any] = field(default_factory=lambda: [MISSING])
+    #: Does ``condition`` name anything but thread/owner/old/new (so it needs the frame's locals)?
+    names_locals: bool = False
 
     def __post_init__(self) -> None:
         self.reader = self.target.reader()
-        self.last[0] = self.reader()
+        self.last[0] = read_with(self.reader)
+        self.names_locals = _needs_frame_locals(self.compiled)
 
     def count_hit(self) -> int:
         with self.lock:
@@ -178,13 +219,37 @@ def object_owner(obj: object) -> int:
     return ctypes.c_uint64.from_address(id(obj)).value
 
 
+_CONDITION_NAMES = frozenset({"thread", "owner", "old", "new"})
+
+
+def _needs_frame_locals(compiled: types.CodeType | None) -> bool:
+    """Does a condition look up any name but the four it is given (in it, or in a lambda or
+    comprehension inside it)?  Those names may be the writing frame's locals."""
+    if compiled is None:
+        return False
+    codes = [compiled]
+    while codes:
+        code = codes.pop()
+        if not set(code.co_names) | set(code.co_freevars) <= _CONDITION_NAMES:
+            return True
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return False
+
+
+#: What one store site may have changed: (reader, last value box, breakpoint) triples.
+_Watch = tuple[tuple[Callable[[], Any], list[Any], DataBreakpoint], ...]
+#: One watched code object as the callback sees it: (code, the offset of the instruction after
+#: each store site, what each of those may have changed).  Plain tuples: reading a tuple's items
+#: from another thread is a plain incref, never the slow path a dict or an attribute can take.
+_Entry = tuple[types.CodeType, tuple[int, ...], tuple[_Watch, ...]]
+
+
 @dataclass
 class _Sites:
-    """One watched code object: the instruction after each store site (offset -> what the store
-    may have changed, as (reader, last value box, breakpoint) triples)."""
+    """One watched code object and its store sites."""
 
     code: types.CodeType
-    afters: dict[int, tuple[tuple[Callable[[], Any], list[Any], DataBreakpoint], ...]]
+    entry: _Entry
 
 
 class DataBreakpoints:
@@ -206,9 +271,14 @@ class DataBreakpoints:
         self._next_target = 1
         self._next_id = 100_000  # data breakpoint ids, apart from the line breakpoints' ones
         self.active: list[DataBreakpoint] = []
-        #: id(code) -> its sites.  The callback holds this dict in a closure (re-registered when
-        #: it is replaced); a module imported later is added in place.
+        #: id(code) -> its sites, for this module's bookkeeping (never read by the callback).
         self._sites: dict[int, _Sites] = {}
+        #: co_qualname -> the entries of the watched code objects of that name: the callback's
+        #: table, held in its closure (re-registered when replaced; a module imported later is
+        #: added in place).  Keyed by the interned, immortal qualname, not by ``id(code)``: on
+        #: 3.13t a lookup whose stored key is an int owned by another thread (the agent's) always
+        #: misses the lock-free path, which costs several µs.
+        self._table: dict[str, tuple[_Entry, ...]] = {}
         self.tool = -1
         registry.add_listener(self._on_new_code)
 
@@ -307,24 +377,32 @@ class DataBreakpoints:
                         watch.append((bp.reader, bp.last, bp))
         if not afters:
             return None
-        return _Sites(code, {k: tuple(v) for k, v in afters.items()})
+        return _Sites(code, (code, tuple(afters), tuple(tuple(w) for w in afters.values())))
+
+    @staticmethod
+    def _add(table: dict[str, tuple[_Entry, ...]], s: _Sites) -> None:
+        name = s.code.co_qualname
+        table[name] = (*(e for e in table.get(name, ()) if e[0] is not s.code), s.entry)
 
     def _rebind(self) -> None:
         bps = list(self.active)
         sites: dict[int, _Sites] = {}
+        table: dict[str, tuple[_Entry, ...]] = {}
         if bps:
             for code in self._registry.all_codes(self._wanted):
                 s = self._sites_for(code, bps)
                 if s is not None:
                     sites[id(code)] = s
+                    self._add(table, s)
         with self._lock:
             old = self._sites
             self._sites = sites
+            self._table = table
             if bps:
                 self._install()
             mon = sys.monitoring
             if self.tool >= 0:
-                mon.register_callback(self.tool, mon.events.INSTRUCTION, self._make_callback(sites))
+                mon.register_callback(self.tool, mon.events.INSTRUCTION, self._make_callback(table))
                 for key, s in old.items():
                     if key not in sites:
                         mon.set_local_events(self.tool, s.code, 0)
@@ -345,6 +423,7 @@ class DataBreakpoints:
                 if s is not None:
                     with self._lock:
                         self._sites[id(c)] = s
+                        self._add(self._table, s)
                         if self.tool >= 0:
                             sys.monitoring.set_local_events(self.tool, c, sys.monitoring.events.INSTRUCTION)
 
@@ -371,25 +450,38 @@ class DataBreakpoints:
         mon.free_tool_id(tool)
         self.tool = -1
 
-    def _make_callback(self, sites: dict[int, _Sites]) -> Callable[[types.CodeType, int], Any]:
-        """The INSTRUCTION callback.  Everything it reaches is in its closure or in the site
-        tuples: on 3.13t attribute lookups are unspecialised and every shared object it touched
-        would be a contention point, so it does the least it can."""
+    def _make_callback(self, table: dict[str, tuple[_Entry, ...]]) -> Callable[[types.CodeType, int], Any]:
+        """The INSTRUCTION callback.  After the first call at each instruction (DISABLE for all
+        but the store sites) it runs only right after a store that may have written a watched
+        place, on the writing thread, so it does the least it can: everything it reaches is in
+        its closure, an immortal string or a tuple.  On 3.13t a dict lookup whose stored key is
+        owned by another thread never takes the lock-free path, and a ``dict.get`` that misses
+        it spins on its own lock (~7 µs a call: the cost this module had before)."""
         DISABLE = sys.monitoring.DISABLE
         getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
-        get = sites.get
+        misses = READ_MISSES
         hit = self._hit
 
         def instruction(code: types.CodeType, offset: int) -> Any:
-            s = get(id(code))
-            if s is None:
+            try:
+                entries = table[code.co_qualname]
+            except KeyError:
                 return DISABLE
-            watch = s.afters.get(offset)
-            if watch is None:
+            for c, offsets, watches in entries:
+                if c is code:
+                    break
+            else:
                 return DISABLE
+            try:
+                watch = watches[offsets.index(offset)]
+            except ValueError:
+                return DISABLE  # not right after a store site: never again
             changed: list[tuple[DataBreakpoint, Any, Any]] | None = None
             for read, last, bp in watch:
-                new = read()
+                try:
+                    new = read()
+                except misses:
+                    new = MISSING
                 old = last[0]
                 if new is not old:
                     last[0] = new
@@ -431,7 +523,8 @@ class DataBreakpoints:
                                        description=description, text=description))
 
     def _condition(self, bp: DataBreakpoint, frame: types.FrameType, ts: ThreadState, old: Any, new: Any) -> bool:
-        names = dict(frame.f_locals)
+        # Copying the frame's locals is most of a condition's cost; `thread != owner` needs none.
+        names: dict[str, Any] = dict(frame.f_locals) if bp.names_locals else {}
         names.update(thread=ts.name, owner=bp.target.owner_name, old=old, new=new)
         try:
             return bool(eval(cast(types.CodeType, bp.compiled), frame.f_globals, names))
