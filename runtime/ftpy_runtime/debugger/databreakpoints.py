@@ -221,6 +221,99 @@ def object_owner(obj: object) -> int:
 
 _CONDITION_NAMES = frozenset({"thread", "owner", "old", "new"})
 
+#: Loads of one name, as the receiver of a store: how to find that value again in the frame.
+_NAME_LOADS = {"LOAD_FAST": "local", "LOAD_FAST_CHECK": "local", "LOAD_DEREF": "local",
+               "LOAD_GLOBAL": "global", "LOAD_NAME": "name"}
+#: Keys a constant can be compared with without running user code.
+_PLAIN_KEYS = (str, int, bytes, float, type(None))
+
+
+def _loaded_name(ins: dis.Instruction, last: bool = True) -> tuple[str, str] | None:
+    """(how, name) of the value ``ins`` pushes last (``last``) or first, when it loads one name."""
+    if ins.opname == "LOAD_FAST_LOAD_FAST":
+        return "local", str(ins.argval[1 if last else 0])
+    how = _NAME_LOADS.get(ins.opname)
+    return (how, str(ins.argval)) if how is not None else None
+
+
+def _receiver(instructions: list[dis.Instruction], i: int) -> tuple[str, str] | None:
+    """How to find, in the frame right after it, the object the store ``instructions[i]`` wrote
+    into (its receiver): ("local" | "global" | "name", its name), ("globals", "") for a store of
+    a global name, or None where the bytecode does not say plainly (then any change seen at the
+    store counts as this thread's write, as it may be)."""
+    ins = instructions[i]
+    op = ins.opname
+    if op in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+        return "globals", ""
+    if op in ("STORE_NAME", "DELETE_NAME"):
+        return "names", ""
+    if i < 2 or ins.is_jump_target:
+        return None
+    prev = instructions[i - 1]
+    if op in ("STORE_ATTR", "DELETE_ATTR"):
+        if prev.opname == "SWAP" and prev.arg == 2:
+            # obj.name += …: LOAD obj; COPY 1; LOAD_ATTR name; …; SWAP 2; STORE_ATTR name.
+            for j in range(i - 2, 0, -1):
+                c = instructions[j]
+                if c.opname == "COPY" and c.arg == 1 and instructions[j + 1].opname == "LOAD_ATTR" \
+                        and instructions[j + 1].argval == ins.argval:
+                    return _loaded_name(instructions[j - 1]) if not c.is_jump_target else None
+            return None
+        return _loaded_name(prev)
+    if op in ("STORE_SUBSCR", "DELETE_SUBSCR"):
+        if prev.opname == "LOAD_FAST_LOAD_FAST":
+            return _loaded_name(prev, last=False)  # LOAD_FAST_LOAD_FAST (container, key)
+        if prev.is_jump_target or not (prev.opname == "LOAD_CONST" or prev.opname in _NAME_LOADS):
+            return None
+        return _loaded_name(instructions[i - 2])
+    return None
+
+
+def _constant_key(instructions: list[dis.Instruction], i: int) -> tuple[bool, Any]:
+    """(True, key) when the subscript store ``instructions[i]`` always uses one constant key."""
+    prev = instructions[i - 1] if i > 0 else None
+    if prev is not None and prev.opname == "LOAD_CONST" and not instructions[i].is_jump_target:
+        return True, prev.argval
+    return False, None
+
+
+def _never_this_key(target: "Target", instructions: list[dis.Instruction], i: int) -> bool:
+    """Can this subscript store be told, from its constant key, never to write ``target``?"""
+    if target.kind not in ("dict", "list") or instructions[i].opname == "STORE_SLICE":
+        return False
+    known, key = _constant_key(instructions, i)
+    if not known or type(key) not in _PLAIN_KEYS or type(target.key) not in _PLAIN_KEYS:
+        return False
+    if target.kind == "list":  # a negative index may name the watched slot
+        return isinstance(key, int) and key >= 0 and key != target.key
+    return key != target.key
+
+
+def _wrote_into(frame: types.FrameType, how: str, name: str, target: "Target") -> bool:
+    """Is the receiver a store found with (how, name) the watched container?  Run only when a
+    change was seen, to tell this thread's write from another thread's write that happened
+    between that thread's store and its own callback."""
+    if how == "globals":
+        found: Any = frame.f_globals
+    elif how == "names":
+        found = frame.f_locals
+    else:
+        try:
+            if how == "local":
+                found = frame.f_locals[name]
+            elif how == "name" and name in frame.f_locals:
+                found = frame.f_locals[name]
+            else:
+                g = frame.f_globals
+                found = g[name] if name in g else frame.f_builtins[name]
+        except KeyError:
+            return True  # cannot tell: count it
+    container = target.container
+    if found is container:
+        return True
+    # A module's global set as ``module.name = …``: the receiver is the module.
+    return target.kind == "global" and getattr(found, "__dict__", None) is container
+
 
 def _needs_frame_locals(compiled: types.CodeType | None) -> bool:
     """Does a condition look up any name but the four it is given (in it, or in a lambda or
@@ -236,12 +329,14 @@ def _needs_frame_locals(compiled: types.CodeType | None) -> bool:
     return False
 
 
-#: What one store site may have changed: (reader, last value box, breakpoint) triples.
-_Watch = tuple[tuple[Callable[[], Any], list[Any], DataBreakpoint], ...]
+#: What one store site may have changed: (reader, last value box, breakpoint, how to find the
+#: store's receiver or None) tuples.
+_Watch = tuple[tuple[Callable[[], Any], list[Any], DataBreakpoint, tuple[str, str] | None], ...]
 #: One watched code object as the callback sees it: (code, the offset of the instruction after
-#: each store site, what each of those may have changed).  Plain tuples: reading a tuple's items
-#: from another thread is a plain incref, never the slow path a dict or an attribute can take.
-_Entry = tuple[types.CodeType, tuple[int, ...], tuple[_Watch, ...]]
+#: each store site, what each of those may have changed, the line of each store).  Plain tuples:
+#: reading a tuple's items from another thread is a plain incref, never the slow path a dict or
+#: an attribute can take.
+_Entry = tuple[types.CodeType, tuple[int, ...], tuple[_Watch, ...], tuple[int, ...]]
 
 
 @dataclass
@@ -256,7 +351,7 @@ class DataBreakpoints:
     """The data breakpoints of one session, and the ``sys.monitoring`` tool that sees writes."""
 
     def __init__(self, registry: CodeRegistry, threads: ThreadRegistry,
-                 stop: Callable[[ThreadState, types.FrameType, StopInfo], None],
+                 stop: Callable[[ThreadState, types.FrameType, StopInfo, list[tuple[types.FrameType, int]]], None],
                  send_event: Callable[[str, dict[str, Any]], None],
                  just_my_code: Callable[[], bool]) -> None:
         self._registry = registry
@@ -366,18 +461,25 @@ class DataBreakpoints:
         relevant = [r for r in relevant if r[2] is None or r[2] in names]
         if not relevant:
             return None
-        afters: dict[int, list[tuple[Callable[[], Any], list[Any], DataBreakpoint]]] = {}
+        afters: dict[int, list[tuple[Callable[[], Any], list[Any], DataBreakpoint, tuple[str, str] | None]]] = {}
+        #: The store's own line: the instruction after it may start the next line (after a
+        #: ``del x.a``, or the last store of a block), and the stop must show the line that wrote.
+        lines: dict[int, int] = {}
         instructions = list(dis.get_instructions(code))
         for i, ins in enumerate(instructions):
-            hit = [bp for bp, ops, nm in relevant if ins.opname in ops and (nm is None or ins.argval == nm)]
+            hit = [bp for bp, ops, nm in relevant if ins.opname in ops and (nm is None or ins.argval == nm)
+                   and not _never_this_key(bp.target, instructions, i)]
             if hit and i + 1 < len(instructions):
-                watch = afters.setdefault(instructions[i + 1].offset, [])
+                after = instructions[i + 1].offset
+                lines.setdefault(after, ins.line_number or instructions[i + 1].line_number or code.co_firstlineno)
+                watch = afters.setdefault(after, [])
+                receiver = _receiver(instructions, i)
                 for bp in hit:
                     if all(w[2] is not bp for w in watch):
-                        watch.append((bp.reader, bp.last, bp))
+                        watch.append((bp.reader, bp.last, bp, receiver))
         if not afters:
             return None
-        return _Sites(code, (code, tuple(afters), tuple(tuple(w) for w in afters.values())))
+        return _Sites(code, (code, tuple(afters), tuple(tuple(w) for w in afters.values()), tuple(lines[a] for a in afters)))
 
     @staticmethod
     def _add(table: dict[str, tuple[_Entry, ...]], s: _Sites) -> None:
@@ -460,6 +562,7 @@ class DataBreakpoints:
         DISABLE = sys.monitoring.DISABLE
         getframe = sys._getframe  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
         misses = READ_MISSES
+        wrote_into = _wrote_into
         hit = self._hit
 
         def instruction(code: types.CodeType, offset: int) -> Any:
@@ -467,30 +570,35 @@ class DataBreakpoints:
                 entries = table[code.co_qualname]
             except KeyError:
                 return DISABLE
-            for c, offsets, watches in entries:
+            for c, offsets, watches, lines in entries:
                 if c is code:
                     break
             else:
                 return DISABLE
             try:
-                watch = watches[offsets.index(offset)]
+                site = offsets.index(offset)
             except ValueError:
                 return DISABLE  # not right after a store site: never again
+            watch = watches[site]
             changed: list[tuple[DataBreakpoint, Any, Any]] | None = None
-            for read, last, bp in watch:
+            for read, last, bp, receiver in watch:
                 try:
                     new = read()
                 except misses:
                     new = MISSING
                 old = last[0]
                 if new is not old:
+                    if receiver is not None and not wrote_into(getframe(1), receiver[0], receiver[1], bp.target):
+                        # Another thread's write, between its store and its own callback; that
+                        # callback reports it (so ``last`` stays as it was).
+                        continue
                     last[0] = new
                     if changed is None:
                         changed = []
                     changed.append((bp, old, new))
             if changed is not None:
                 try:
-                    hit(changed, getframe(1))
+                    hit(changed, getframe(1), lines[site])
                 except Exception as exc:  # a debugger bug must never surface in the user's code
                     from ..tracing.callback_errors import internal_error
 
@@ -501,7 +609,7 @@ class DataBreakpoints:
 
     # A hit.
 
-    def _hit(self, changed: list[tuple[DataBreakpoint, Any, Any]], frame: types.FrameType) -> None:
+    def _hit(self, changed: list[tuple[DataBreakpoint, Any, Any]], frame: types.FrameType, line: int) -> None:
         ts = self._threads.current()
         if ts.parked:
             return  # debugger work on a parked thread (never traced, but be sure)
@@ -519,8 +627,15 @@ class DataBreakpoints:
             return
         parts = [f"{bp.target.label} changed from {short_repr(old)} to {short_repr(new)}" for bp, old, new in hits]
         description = f"Paused on data breakpoint: {'; '.join(parts)} (written by thread '{ts.name}')"
+        # The writing frame on the store's line, then its callers as the Call Stack shows them.
+        stack = [(frame, line)]
+        f = frame.f_back
+        while f is not None:
+            if not is_internal(f.f_code.co_filename):
+                stack.append((f, f.f_lineno or f.f_code.co_firstlineno))
+            f = f.f_back
         self._stop(ts, frame, StopInfo("data breakpoint", ts, hit_ids=[bp.id for bp, _, _ in hits],
-                                       description=description, text=description))
+                                       description=description, text=description), stack)
 
     def _condition(self, bp: DataBreakpoint, frame: types.FrameType, ts: ThreadState, old: Any, new: Any) -> bool:
         # Copying the frame's locals is most of a condition's cost; `thread != owner` needs none.
