@@ -14,10 +14,15 @@ breakpoints" section for the numbers):
   those code objects reports, it answers DISABLE, so from then on only the instruction right
   after each store calls back.  Code without such a store never calls back at all:
   a program that does not touch the watched name runs at full speed.
-* At the instruction right after a store, the thread reads the target's value (a bound
-  ``dict.get`` where it can) and compares it, by identity, with the last value seen.  A new
-  value is a write by *this* thread: it stops the world right there (the write has happened;
-  its frame is on the line that wrote).  Nothing shared is written unless the value changed.
+* At the instruction right after a store, the thread reads the target's value (an unbound
+  ``dict.__getitem__``/``list.__getitem__``/slot ``__get__``: no frame, no lock when the read
+  succeeds) and compares it, by identity, with the last value seen.  A new value is a write by
+  *this* thread if the store's receiver, found again in the frame as the bytecode loaded it, is
+  the watched container (else another thread wrote between its store and its own callback,
+  which reports it): it stops the world right there, showing the store's line (the write has
+  happened).  Nothing shared is written unless the value changed.
+* The callback touches only immortal strings and tuples (`_make_callback` says why: on 3.13t a
+  ``dict.get`` of a key another thread stored costs 7–15 µs).
 
 So what is caught is a *change of value* made by Python code (``obj.x = 1`` when ``x`` was
 already ``1`` is not a change, as VS Code's "Break on Value Change" says); writes made by C code
