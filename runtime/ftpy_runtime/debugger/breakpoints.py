@@ -63,6 +63,8 @@ class Breakpoint:
     condition: str | None = None
     hit_condition: HitCondition | None = None
     log_message: str | None = None
+    #: ``condition`` compiled once (each hit evaluates it; compiling it there was most of a hit's cost).
+    compiled: types.CodeType | None = None
     verified: bool = False
     message: str | None = None
     error: str | None = None
@@ -87,6 +89,7 @@ class FunctionBreakpoint:
     name: str
     condition: str | None = None
     hit_condition: HitCondition | None = None
+    compiled: types.CodeType | None = None
     verified: bool = False
     hits: int = 0
     lock: Any = field(default_factory=_thread.allocate_lock)
@@ -188,7 +191,7 @@ class BreakpointTable:
                     bp.error = str(exc)
             if bp.condition:
                 try:
-                    compile(bp.condition, "<condition>", "eval")
+                    bp.compiled = compile(bp.condition, "<condition>", "eval")
                 except SyntaxError as exc:
                     bp.error = f"condition {bp.condition!r} is not a valid expression: {exc.msg}"
             bps.append(bp)
@@ -254,6 +257,11 @@ class BreakpointTable:
             fbp = FunctionBreakpoint(id=self._new_id(), name=name.strip())
             cond = spec.get("condition")
             fbp.condition = cond if isinstance(cond, str) and cond.strip() else None
+            if fbp.condition:
+                try:
+                    fbp.compiled = compile(fbp.condition, "<condition>", "eval")
+                except SyntaxError:
+                    pass  # evaluated as text at each call: it raises, reported, and stops
             hit = spec.get("hitCondition")
             if isinstance(hit, str) and hit.strip():
                 try:

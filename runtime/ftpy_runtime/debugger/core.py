@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from ..objectmodel import locks
+from ..objectmodel.lookups import get_shared
 from ..tracing.interface import Backend
 from ..tracing.selection import Choice, make_backend
 from ..user_code import is_internal, is_user
@@ -115,9 +116,10 @@ class Debugger:
             elif ident == world.exempt and thread_ending(frame):
                 self._step_ran_out(ts, frame)
             return False
-        table = self.breakpoints.line_map.get(id(frame.f_code))
+        # get_shared: the agent stored these keys (objectmodel/lookups.py says why not .get).
+        table = get_shared(self.breakpoints.line_map, id(frame.f_code))
         if table is not None:
-            bp = table.get(line)
+            bp = get_shared(table, line)
             if bp is not None:
                 self._line_breakpoint(bp, frame)
                 return False
@@ -136,10 +138,10 @@ class Debugger:
         return not self.backend.global_lines
 
     def on_start(self, frame: types.FrameType) -> None:
-        fbp = self.breakpoints.start_map.get(id(frame.f_code))
+        fbp = get_shared(self.breakpoints.start_map, id(frame.f_code))
         if fbp is None or self._busy_parked():
             return
-        if fbp.condition and not self._condition(fbp.condition, frame):
+        if fbp.condition and not self._condition(fbp.condition, fbp.compiled, frame):
             return
         hits = fbp.count_hit()
         if fbp.hit_condition is not None and not fbp.hit_condition.matches(hits):
@@ -293,7 +295,7 @@ class Debugger:
     def _line_hit(self, ts: ThreadState, bp: Breakpoint, frame: types.FrameType) -> StopInfo | None:
         """Count a hit of ``bp``: the stop to make, or None (condition false, hit count not
         reached, or a logpoint, which logs here)."""
-        if bp.condition and not self._condition(bp.condition, frame):
+        if bp.condition and not self._condition(bp.condition, bp.compiled, frame):
             return None
         hits = bp.count_hit()
         if bp.hit_condition is not None and not bp.hit_condition.matches(hits):
@@ -307,9 +309,9 @@ class Debugger:
             return None
         return StopInfo("breakpoint", ts, hit_ids=[bp.id])
 
-    def _condition(self, expr: str, frame: types.FrameType) -> bool:
+    def _condition(self, expr: str, compiled: types.CodeType | None, frame: types.FrameType) -> bool:
         try:
-            return bool(eval(expr, frame.f_globals, frame.f_locals))
+            return bool(eval(compiled if compiled is not None else expr, frame.f_globals, frame.f_locals))
         except Exception as exc:
             self.send_event("output", {
                 "category": "console",

@@ -4,6 +4,7 @@
 ``rawmemory``  word-sized reads of the process's memory, for whole-heap scans;
 ``ownership``  which thread each live object is biased to, heap-wide;
 ``gil``        whether the GIL is on, why, and which import turned it back on;
+``lookups``    ``get_shared``: ``dict.get`` for keys another thread stored (3.13t's slow path);
 ``locks/``     tracked ``Lock``/``RLock``: who holds which, who waits, deadlocks.
 
 May import: ``user_code`` and each other.  Never the DAP-shaped layers (``views``, ``agent``),

@@ -89,7 +89,15 @@ class ThreadRegistry:
             if ts is None or (thread is not None and ts.thread is not None and ts.thread is not thread):
                 ts = ThreadState(ident, self._next_id, thread)
                 self._next_id += 1
-                self.by_ident[ident] = ts
+                # The key object is the thread's own ident (made by that thread), not the one
+                # we were handed (the agent's, from sys._current_frames()): on 3.13t a lookup
+                # whose stored key is owned by another thread misses the lock-free path
+                # (several µs), and the thread itself does the hot-path lookups.  A replaced
+                # entry keeps its old key object, hence the delete.
+                own = thread.ident if thread is not None else None
+                key = own if own is not None and own == ident else ident
+                self.by_ident.pop(ident, None)
+                self.by_ident[key] = ts
             return ts
 
     def current(self) -> ThreadState:
