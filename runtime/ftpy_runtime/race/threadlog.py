@@ -123,11 +123,16 @@ class ThreadState:
     def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
         wref = weakref.ref
         ref_type = weakref.ReferenceType
+        # Read from the type's own slot, never through a metaclass (which could define a
+        # __weakrefoffset__ property: user code).
+        weakrefoffset = type.__dict__["__weakrefoffset__"].__get__
         # Builtins bound here: a program that replaces builtins.len (or id, hash, type)
         # changes nothing in the hooks.
         type_, id_, len_, hash_ = type, id, len, hash
-        skip = _UNCHECKED_TYPES
-        held = _HELD_TYPES
+        # This thread's own copies (frozenset(a_frozenset) would be the same object): every
+        # thread loading one shared set would contend on its refcount (the contention trap).
+        skip = frozenset(tuple(_UNCHECKED_TYPES))
+        held = frozenset(tuple(_HELD_TYPES))
         # id(type) -> (weak reference to it, _unchecked_builtin(type)), this thread's own: a
         # class made in a function must still be freed when the program drops it.
         verdicts: dict[int, tuple[Any, bool]] = {}
@@ -142,9 +147,11 @@ class ThreadState:
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
-        # `last` remembers, for this epoch, which object each (site, key) last logged, so a
-        # loop that touches the same field again logs it once.  The key mixes id(obj) into
-        # the site id; the `is` test makes a hit exact for unkeyed sites.
+        # `last` remembers, for this epoch, what each (object, site, key) logged: the
+        # object's weak reference, or the object itself when it takes none (it is held by
+        # the log until the check anyway).  Its key mixes id(obj) into the site id (and the
+        # key's hash); the identity test below makes a hit exact.  A loop that touches the
+        # same field again logs it once per epoch: the synchronisation methods clear it.
         last: dict[int, Any] = self.last
         last_get = last.get
         limit = LOG_LIMIT
@@ -169,7 +176,7 @@ class ThreadState:
             # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see no
             # new local): the instrumented frame, its caller and the instruction the caller
             # is at name the activation instead; none is kept, so no frame outlives its call.
-            f = getframe(2)
+            f = getframe(3)
             fb = f.f_back
             return id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
 
@@ -179,7 +186,7 @@ class ThreadState:
             if fr is None:
                 if len(acts) >= 64:
                     acts.clear()
-                fr = capture_stack(2)
+                fr = capture_stack(3)
                 fr = interned.setdefault(fr, fr)
                 if len(interned) > 4096:
                     interned.clear()
@@ -191,51 +198,16 @@ class ThreadState:
                 bapp(site)
                 kapp(fr)
 
-        def a(obj: Any, site: int, act: Any = None) -> Any:
+        def log(obj: Any, site: int, aux: int, lk: int, act: Any) -> Any:
+            """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked."""
             tp = type_(obj)
             if tp in skip:
                 return obj
-            if tp.__weakrefoffset__:
+            if weakrefoffset(tp):
                 r = wref(obj)    # the object's existing plain weak reference, when it has one
             elif tp in held or not unchecked(tp):
                 r = obj          # no weak reference to it: held until the check
             else:
-                return obj
-            k = id_(obj) ^ site
-            if last_get(k) is r:
-                return obj
-            last[k] = r
-            if act is None:
-                act = activation()
-            if act != cur[0] or sget(site) is not cur[1]:
-                restack(site, act)
-            bapp(site)
-            bapp(-1)
-            kapp(r)
-            if len_(keep) >= limit:
-                flush()
-            return obj
-
-        # Keys are hashed here only when that runs no user code (containers.key_hash):
-        # a key class's own __hash__ must never run inside the detector's work.
-        plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
-
-        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
-            tp = type_(obj)
-            if tp in skip:
-                return obj
-            if tp.__weakrefoffset__:
-                r = wref(obj)
-            elif tp in held or not unchecked(tp):
-                r = obj
-            else:
-                return obj
-            if type_(key) in plain:
-                h = hash_(key)
-            else:
-                h = key_hash(key)
-            lk = id_(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
-            if last_get(lk) is r:
                 return obj
             last[lk] = r
             if act is None:
@@ -243,11 +215,40 @@ class ThreadState:
             if act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
-            bapp(h)
+            bapp(aux)
             kapp(r)
             if len_(keep) >= limit:
                 flush()
             return obj
+
+        # The hit path is what a loop over unsynchronised objects runs on every access, so
+        # it does the least that is exact: one lookup in `last`, then an identity test on
+        # what it found (a weak reference is read: its object may have died and its id been
+        # reused; an exact weakref.ref runs no user code when called, and no held object is
+        # one: ReferenceType is unchecked).  Everything else (is the type checked at all,
+        # which reference to keep) is decided on a miss only.
+        def a(obj: Any, site: int, act: Any = None) -> Any:
+            lk = id_(obj) ^ site
+            r = last_get(lk)
+            if (r() if type_(r) is ref_type else r) is obj:
+                return obj
+            return log(obj, site, -1, lk, act)
+
+        # Keys are hashed here only when that runs no user code (containers.key_hash):
+        # a key class's own __hash__ must never run inside the detector's work.
+        plain = frozenset(tuple(PLAIN_KEYS))    # this thread's own copy (the contention trap)
+
+        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
+            # Subscripts of immutable values (tuples, strings) are common: rejected before
+            # the key is hashed.
+            if type_(obj) in skip:
+                return obj
+            h = hash_(key) if type_(key) in plain else key_hash(key)
+            lk = id_(obj) ^ site ^ (h * mix)
+            r = last_get(lk)
+            if (r() if type_(r) is ref_type else r) is obj:
+                return obj
+            return log(obj, site, h, lk, act)
 
         return a, k
 
