@@ -36,7 +36,8 @@ class _Active:
 
 
 class HookHolder(_thread._local):  # type: ignore[name-defined]
-    """Per-thread attributes ``a``, ``k``, ``ak`` (the pair), ``akc`` (for prologues) and ``ts``.
+    """Per-thread attributes ``a``, ``h``, ``k`` (the hooks), ``ak`` and ``akc`` (for
+    prologues) and ``ts``.
 
     One holder per session; its first use on a thread asks the session for that thread's
     state (threadlog.ThreadState), whose closures become the hooks.
@@ -46,13 +47,13 @@ class HookHolder(_thread._local):  # type: ignore[name-defined]
         # No-op hooks first: anything the session does below that reaches a patched
         # primitive (or instrumented code) on this thread finds a complete holder.
         self.ts = None
-        self.a, self.k, self.ak = _noop_a, _noop_k, (_noop_a, _noop_k)
+        self.a, self.h, self.k, self.ak = _noop_a, _noop_a, _noop_k, (_noop_a, _noop_k)
         self.akc = (_noop_a, _noop_k, _noop_c)
         session = _Active.session
         if session is None or session.finished:
             return
         ts = session.thread_state()
-        self.a, self.k = ts.hook_a, ts.hook_k
+        self.a, self.h, self.k = ts.hook_a, ts.hook_h, ts.hook_k
         self.ak = (ts.hook_a, ts.hook_k)
         # For prologues: the hooks and this thread's activation counter; each call of an
         # instrumented function numbers itself and passes the number to the hooks, so its

@@ -1,7 +1,8 @@
 """Per-thread access logs: the detector's hot path.
 
-Each thread that runs instrumented code gets a `ThreadState` and two closures over it,
-the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints to the
+Each thread that runs instrumented code gets a `ThreadState` and three closures over it,
+the hooks ``a(obj, site)`` (attributes), ``h(obj, site)`` (the other unkeyed accesses) and
+``k(obj, site, key)``.  A hook appends two ints to the
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
 the thread's own list, until the detector looks at it.  The list holds a *weak* reference
 to every object that takes one (instances, classes, functions, generators, subclasses of
@@ -118,11 +119,10 @@ class ThreadState:
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
         self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
-        self.hook_a, self.hook_k = self._make_hooks()
+        self.hook_a, self.hook_h, self.hook_k = self._make_hooks()
 
-    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
         wref = weakref.ref
-        ref_type = weakref.ReferenceType
         # Read from the type's own slot, never through a metaclass (which could define a
         # __weakrefoffset__ property: user code).
         weakrefoffset = type.__dict__["__weakrefoffset__"].__get__
@@ -170,6 +170,7 @@ class ThreadState:
 
         getframe = sys._getframe
         mix = 0x9E3779B97F4A7C15
+        keymask = (1 << 100) - 1
         cur: list[Any] = [None, None]     # the activation last seen, and its stack
 
         def activation() -> int:
@@ -198,18 +199,14 @@ class ThreadState:
                 bapp(site)
                 kapp(fr)
 
-        def log(obj: Any, site: int, aux: int, lk: int, act: Any) -> Any:
+        def log(obj: Any, tp: type, site: int, aux: int, lk: int, act: Any) -> Any:
             """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked."""
-            tp = type_(obj)
-            if tp in skip:
-                return obj
             if weakrefoffset(tp):
-                r = wref(obj)    # the object's existing plain weak reference, when it has one
+                r = last[lk] = wref(obj)  # the object's existing plain weak reference, if any
             elif tp in held or not unchecked(tp):
-                r = obj          # no weak reference to it: held until the check
+                r = last[~lk] = obj      # no weak reference to it: held until the check
             else:
                 return obj
-            last[lk] = r
             if act is None:
                 act = activation()
             if act != cur[0] or sget(site) is not cur[1]:
@@ -222,17 +219,40 @@ class ThreadState:
             return obj
 
         # The hit path is what a loop over unsynchronised objects runs on every access, so
-        # it does the least that is exact: one lookup in `last`, then an identity test on
-        # what it found (a weak reference is read: its object may have died and its id been
-        # reused; an exact weakref.ref runs no user code when called, and no held object is
-        # one: ReferenceType is unchecked).  Everything else (is the type checked at all,
-        # which reference to keep) is decided on a miss only.
+        # it does the least that is exact.  `last` keeps what an unkeyed access logged
+        # under lk = id(obj) ^ site (>= 0): the object's weak reference there, or the object
+        # itself under ~lk (< 0) when it takes none; a keyed access (k) mixes the key's hash
+        # in and keeps lk >= 0 too.  So a value under a key >= 0 is always an exact
+        # weakref.ref (ReferenceType is unchecked: no held object is one), which runs no
+        # user code when called, and a hit is one lookup and an identity test on its
+        # object (it may have died and its id been reused).  `a` (attributes: mostly
+        # instances, with weak references) tries that first; `h` (iterations, container
+        # methods, globals: mostly lists, dicts and True, held) and `k` (subscripts: the
+        # same) try ~lk first.  What the type is, and which reference to keep, are decided
+        # on a miss only.
         def a(obj: Any, site: int, act: Any = None) -> Any:
             lk = id_(obj) ^ site
             r = last_get(lk)
-            if (r() if type_(r) is ref_type else r) is obj:
+            if r is not None and r() is obj:    # hit
                 return obj
-            return log(obj, site, -1, lk, act)
+            tp = type_(obj)
+            if tp in skip:    # never logged (strings' methods, say): no call on their way
+                return obj
+            if last_get(~lk) is obj:            # hit
+                return obj
+            return log(obj, tp, site, -1, lk, act)
+
+        def h(obj: Any, site: int, act: Any = None) -> Any:
+            lk = id_(obj) ^ site
+            if last_get(~lk) is obj:            # hit
+                return obj
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return obj
+            tp = type_(obj)
+            if tp in skip:
+                return obj
+            return log(obj, tp, site, -1, lk, act)
 
         # Keys are hashed here only when that runs no user code (containers.key_hash):
         # a key class's own __hash__ must never run inside the detector's work.
@@ -241,16 +261,19 @@ class ThreadState:
         def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
             # Subscripts of immutable values (tuples, strings) are common: rejected before
             # the key is hashed.
-            if type_(obj) in skip:
+            tp = type_(obj)
+            if tp in skip:
                 return obj
-            h = hash_(key) if type_(key) in plain else key_hash(key)
-            lk = id_(obj) ^ site ^ (h * mix)
+            kh = hash_(key) if type_(key) in plain else key_hash(key)
+            lk = (id_(obj) ^ site ^ (kh * mix)) & keymask    # >= 0 whatever the hash
+            if last_get(~lk) is obj:            # hit
+                return obj
             r = last_get(lk)
-            if (r() if type_(r) is ref_type else r) is obj:
+            if r is not None and r() is obj:    # hit
                 return obj
-            return log(obj, site, h, lk, act)
+            return log(obj, tp, site, kh, lk, act)
 
-        return a, k
+        return a, h, k
 
     def _sample(self, site: int) -> None:
         stack = capture_stack(2)
