@@ -199,14 +199,19 @@ class ThreadState:
                 bapp(site)
                 kapp(fr)
 
-        def log(obj: Any, tp: type, site: int, aux: int, lk: int, act: Any) -> Any:
-            """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked."""
-            if weakrefoffset(tp):
-                r = last[lk] = wref(obj)  # the object's existing plain weak reference, if any
+        def log(obj: Any, tp: type, weak: int, site: int, aux: int, lk: int, act: Any) -> Any:
+            """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked.
+            `weak` is the weakref offset of its type `tp`."""
+            if weak:
+                r = wref(obj)    # the object's existing plain weak reference, when it has one
             elif tp in held or not unchecked(tp):
-                r = last[~lk] = obj      # no weak reference to it: held until the check
+                r = obj          # no weak reference to it: held until the check
+                lk = ~lk
             else:
                 return obj
+            # The one place entries enter `last`: every hit is of an entry made here, since
+            # the last synchronisation cleared it.
+            last[lk] = r
             if act is None:
                 act = activation()
             if act != cur[0] or sget(site) is not cur[1]:
@@ -238,9 +243,10 @@ class ThreadState:
             tp = type_(obj)
             if tp in skip:    # never logged (strings' methods, say): no call on their way
                 return obj
-            if last_get(~lk) is obj:            # hit
+            weak = weakrefoffset(tp)
+            if not weak and last_get(~lk) is obj:    # hit
                 return obj
-            return log(obj, tp, site, -1, lk, act)
+            return log(obj, tp, weak, site, -1, lk, act)
 
         def h(obj: Any, site: int, act: Any = None) -> Any:
             lk = id_(obj) ^ site
@@ -252,7 +258,7 @@ class ThreadState:
             tp = type_(obj)
             if tp in skip:
                 return obj
-            return log(obj, tp, site, -1, lk, act)
+            return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
         # Keys are hashed here only when that runs no user code (containers.key_hash):
         # a key class's own __hash__ must never run inside the detector's work.
@@ -271,7 +277,7 @@ class ThreadState:
             r = last_get(lk)
             if r is not None and r() is obj:    # hit
                 return obj
-            return log(obj, tp, site, kh, lk, act)
+            return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
         return a, h, k
 
