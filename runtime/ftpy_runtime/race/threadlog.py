@@ -173,14 +173,6 @@ class ThreadState:
         keymask = (1 << 100) - 1
         cur: list[Any] = [None, None]     # the activation last seen, and its stack
 
-        def activation() -> int:
-            # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see no
-            # new local): the instrumented frame, its caller and the instruction the caller
-            # is at name the activation instead; none is kept, so no frame outlives its call.
-            f = getframe(3)
-            fb = f.f_back
-            return id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
-
         def restack(site: int, act: Any) -> None:
             fr = acts.get(act)
             cur[0] = act
@@ -213,7 +205,13 @@ class ThreadState:
             # the last synchronisation cleared it.
             last[lk] = r
             if act is None:
-                act = activation()
+                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
+                # no new local): the instrumented frame (below log and its hook), its caller
+                # and the instruction the caller is at name the activation instead; none is
+                # kept, so no frame outlives its call.
+                f = getframe(2)
+                fb = f.f_back
+                act = id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
             if act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
