@@ -277,8 +277,9 @@ class Rewriter(ast.NodeTransformer):
 
     def record(self, obj: ast.expr, kind: int, name: str, at: ast.AST) -> ast.Call:
         # Attributes go to `a`, the other unkeyed accesses (iterations, container methods,
-        # globals: mostly objects without weak references) to `h`: each tries first what
-        # its objects usually are (threadlog, the hit path).  A prologue binds `a` only.
+        # globals: mostly objects without weak references, or unchecked ones) to `h`: each
+        # tries first what its objects usually are (threadlog, the hit path); both are
+        # exact for any object.  A prologue binds `a` only.
         which = "a" if kind in _ATTR_KINDS or self.scope.fast else "h"
         return self.call(which, [obj, self.site(kind, name, at)], at)
 

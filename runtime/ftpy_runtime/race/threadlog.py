@@ -230,9 +230,9 @@ class ThreadState:
         # user code when called, and a hit is one lookup and an identity test on its
         # object (it may have died and its id been reused).  `a` (attributes: mostly
         # instances, with weak references) tries that first; `h` (iterations, container
-        # methods, globals: mostly lists, dicts and True, held) and `k` (subscripts: the
-        # same) try ~lk first.  What the type is, and which reference to keep, are decided
-        # on a miss only.
+        # methods, globals: mostly lists, dicts and True, held, or numbers, which are not
+        # checked) and `k` (subscripts: the same) reject unchecked types, then try ~lk
+        # first.  Which reference to keep is decided on a miss only.
         def a(obj: Any, site: int, act: Any = None) -> Any:
             lk = id_(obj) ^ site
             r = last_get(lk)
@@ -247,14 +247,16 @@ class ThreadState:
             return log(obj, tp, weak, site, -1, lk, act)
 
         def h(obj: Any, site: int, act: Any = None) -> Any:
+            # Numbers and strings (`total += x` is hooked as total.__iadd__), ranges and
+            # tuples (iterated) are common here: rejected first.
+            tp = type_(obj)
+            if tp in skip:
+                return obj
             lk = id_(obj) ^ site
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
             if r is not None and r() is obj:    # hit
-                return obj
-            tp = type_(obj)
-            if tp in skip:
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
