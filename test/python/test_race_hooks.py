@@ -6,7 +6,12 @@ weak reference from a held object must never call the program's objects.
 """
 
 import gc
+import sys
+import sysconfig
+import threading
 import unittest
+
+from ftpy_runtime.race import hooks
 
 from ftpy_runtime.race.sites import STACK
 from ftpy_runtime.race.threadlog import ThreadState
@@ -112,6 +117,19 @@ class HooksTest(unittest.TestCase):
         logged = self.logged()
         self.assertEqual(sum(1 for _, _, o in logged if o is held), 5)
         self.assertEqual(sum(1 for _, _, o in logged if o is inst), 5)
+
+
+class HolderTest(unittest.TestCase):
+    @unittest.skipUnless(sysconfig.get_config_var("Py_GIL_DISABLED") and sys.version_info[:2] == (3, 13),
+                         "the holder is made immortal on free-threaded 3.13 only")
+    def test_the_holder_is_immortal_and_each_thread_gets_its_own_hooks(self):
+        holder = hooks.HookHolder()
+        self.assertEqual(sys.getrefcount(holder), 0xFFFFFFFF)
+        seen = []
+        t = threading.Thread(target=lambda: seen.append((holder.a, holder.h, holder.k)))
+        t.start()
+        t.join()
+        self.assertEqual(seen, [(hooks._noop_a, hooks._noop_a, hooks._noop_k)])
 
 
 if __name__ == "__main__":
