@@ -93,6 +93,27 @@ class RewriteTest(unittest.TestCase):
         self.assertIn(holder, linked)
         self.assertNotIn(HOLDER_PLACEHOLDER, linked)
 
+    def test_literals_get_no_hook_and_accesses_a_report_cannot_tell_apart_share_a_site(self):
+        import ast
+        from ftpy_runtime.race import sites as S
+        from ftpy_runtime.race.rewrite import Rewriter
+        src = textwrap.dedent("""\
+            def f(p, items, i):
+                if p.x < 0 or p.x > 100:
+                    p.x = 0
+                for v in items:
+                    pass
+                return " ".join(items) + "abc"[i] + str((True).real)
+        """)
+        tree = ast.parse(src)
+        rw = Rewriter(src, "/tmp/ftpy_sites_case.py", tree)
+        rw.visit(tree)
+        self.assertEqual(rw.sites, [(S.ATTR_R, "x", 2, "f"), (S.ATTR_W, "x", 3, "f"),
+                                    (S.ITER, "for", 4, "f")])
+        text = ast.unparse(tree)
+        self.assertEqual(text.count(".a("), 3, "attributes call a")
+        self.assertEqual(text.count(".h("), 1, "the loop calls h")
+
 
 def _all_consts(code):
     out = []

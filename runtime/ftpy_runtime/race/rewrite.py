@@ -10,14 +10,15 @@ The hooks are tiny and return their first argument, so an access keeps its shape
     self.count += 1        ->  _ftpy_a(self, SITE).count += 1
     d[k] = v               ->  _ftpy_k(d, SITE, k)[k] = v
     x = cache[key()]       ->  x = _ftpy_k(cache, SITE, (_ftpy_t0 := key()))[_ftpy_t0]
-    for item in items:     ->  for item in _ftpy_a(items, SITE):
+    for item in items:     ->  for item in _ftpy_h(items, SITE):
     k in seen              ->  k in _ftpy_k(seen, SITE, k)
-    counter  (a global)    ->  (_ftpy_a(True, SITE) and counter)
+    counter  (a global)    ->  (_ftpy_h(True, SITE) and counter)
 
 `SITE` is an int constant naming the access (kind, field, line, function); see sites.py.
-``_ftpy_a`` and ``_ftpy_k`` above stand for ``HOLDER.a`` and ``HOLDER.k``: HOLDER is the
-per-thread hook holder (hooks.HookHolder; each thread gets its own closures, so the hot path
-touches nothing shared), put into the code objects as a *constant* when a module is loaded
+``_ftpy_a``, ``_ftpy_h`` and ``_ftpy_k`` stand for ``HOLDER.a`` (attributes), ``HOLDER.h``
+(the other unkeyed accesses) and ``HOLDER.k`` (keyed ones): HOLDER is the per-thread hook
+holder (hooks.HookHolder; each thread gets its own closures, so the hot path touches
+nothing shared), put into the code objects as a *constant* when a module is loaded
 (`link`): the program sees no new global, local or builtin name (``globals()``,
 ``locals()``, ``dir()`` and ``types.FunctionType(code, {})`` work as without the detector),
 and no prologue statement adds a ``sys.settrace`` line event.  Compiled and cached code holds
@@ -65,6 +66,7 @@ ITERATING_BUILTINS = frozenset({
 ALL_ARGS_BUILTINS = frozenset({"zip"})
 # Every access reaches its hook through the holder constant: no prologue binding locals.
 HOLDER_ONLY = True
+_ATTR_KINDS = frozenset({S.ATTR_R, S.ATTR_W, S.ATTR_RW, S.ATTR_D})
 
 
 def _is_generator(node: ast.AST) -> bool:
@@ -221,6 +223,7 @@ class Rewriter(ast.NodeTransformer):
         self.path = path
         self.base = S.module_base(path)
         self.sites: list[tuple[int, str, int, str]] = []
+        self.site_index: dict[tuple[int, str, int, str], int] = {}
         self.analysis = _Analysis(tree, source, path)
         self.scopes: list[_Scope] = []
         self.temps = 0
@@ -232,10 +235,17 @@ class Rewriter(ast.NodeTransformer):
         return self.scopes[-1]
 
     def site(self, kind: int, name: str, node: ast.AST) -> ast.Constant:
-        index = len(self.sites)
-        if index >= (1 << S.INDEX_BITS):
-            raise OverflowError("too many access sites in one module")
-        self.sites.append((kind, name, getattr(node, "lineno", 0), self.scope.qualname))
+        entry = (kind, name, getattr(node, "lineno", 0), self.scope.qualname)
+        # Accesses that a report could not tell apart (`self.x < 0 or self.x > 100`) share
+        # one id: the hooks' per-epoch dedup then logs the second one only after a
+        # synchronisation, as the detector would have merged it anyway.
+        index = self.site_index.get(entry)
+        if index is None:
+            index = len(self.sites)
+            if index >= (1 << S.INDEX_BITS):
+                raise OverflowError("too many access sites in one module")
+            self.sites.append(entry)
+            self.site_index[entry] = index
         return ast.Constant(self.base | index)
 
     def hook(self, which: str, node: ast.AST) -> ast.expr:
@@ -266,7 +276,12 @@ class Rewriter(ast.NodeTransformer):
         return ast.copy_location(c, at)
 
     def record(self, obj: ast.expr, kind: int, name: str, at: ast.AST) -> ast.Call:
-        return self.call("a", [obj, self.site(kind, name, at)], at)
+        # Attributes go to `a`, the other unkeyed accesses (iterations, container methods,
+        # globals: mostly objects without weak references, or unchecked ones) to `h`: each
+        # tries first what its objects usually are (threadlog, the hit path); both are
+        # exact for any object.  A prologue binds `a` only.
+        which = "a" if kind in _ATTR_KINDS or self.scope.fast else "h"
+        return self.call(which, [obj, self.site(kind, name, at)], at)
 
     def walrus_ok(self) -> bool:
         sc = self.scope
@@ -407,6 +422,10 @@ class Rewriter(ast.NodeTransformer):
 
     # Expressions ---------------------------------------------------------------------
     def _receiver_tracked(self, value: ast.expr) -> bool:
+        if isinstance(value, ast.Constant):
+            # A literal (" ".join, b"x".hex, (1).bit_length): immutable, nothing to check;
+            # not even True, which stands for the module's globals in the log.
+            return False
         if isinstance(value, ast.Name) and value.id in self.analysis.module_imports:
             sc = self.scope
             if sc.kind == "module" or sc.table is None:
@@ -429,6 +448,9 @@ class Rewriter(ast.NodeTransformer):
 
     def _subscript(self, node: ast.Subscript, kind: int) -> None:
         raw_key = node.slice
+        if isinstance(node.value, ast.Constant):    # "abc"[i]: immutable
+            node.slice = self.visit(node.slice)
+            return
         node.value = self.visit(node.value)
         key = self.visit(node.slice)
         if isinstance(raw_key, (ast.Slice, ast.Starred)) or (

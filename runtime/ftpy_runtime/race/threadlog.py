@@ -1,7 +1,8 @@
 """Per-thread access logs: the detector's hot path.
 
-Each thread that runs instrumented code gets a `ThreadState` and two closures over it,
-the hooks ``a(obj, site)`` and ``k(obj, site, key)``.  A hook appends two ints to the
+Each thread that runs instrumented code gets a `ThreadState` and three closures over it,
+the hooks ``a(obj, site)`` (attributes), ``h(obj, site)`` (the other unkeyed accesses) and
+``k(obj, site, key)``.  A hook appends two ints to the
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
 the thread's own list, until the detector looks at it.  The list holds a *weak* reference
 to every object that takes one (instances, classes, functions, generators, subclasses of
@@ -134,16 +135,20 @@ class ThreadState:
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
         self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
-        self.hook_a, self.hook_k = self._make_hooks()
+        self.hook_a, self.hook_h, self.hook_k = self._make_hooks()
 
-    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
         wref = weakref.ref
-        ref_type = weakref.ReferenceType
+        # Read from the type's own slot, never through a metaclass (which could define a
+        # __weakrefoffset__ property: user code).
+        weakrefoffset = type.__dict__["__weakrefoffset__"].__get__
         # Builtins bound here: a program that replaces builtins.len (or id, hash, type)
         # changes nothing in the hooks.
         type_, id_, len_, hash_ = type, id, len, hash
-        skip = _UNCHECKED_TYPES
-        held = _HELD_TYPES
+        # This thread's own copies (frozenset(a_frozenset) would be the same object): every
+        # thread loading one shared set would contend on its refcount (the contention trap).
+        skip = frozenset(tuple(_UNCHECKED_TYPES))
+        held = frozenset(tuple(_HELD_TYPES))
         # id(type) -> (weak reference to it, _unchecked_builtin(type)), this thread's own: a
         # class made in a function must still be freed when the program drops it.
         verdicts: dict[int, tuple[Any, bool]] = {}
@@ -158,9 +163,11 @@ class ThreadState:
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
-        # `last` remembers, for this epoch, which object each (site, key) last logged, so a
-        # loop that touches the same field again logs it once.  The key mixes id(obj) into
-        # the site id; the `is` test makes a hit exact for unkeyed sites.
+        # `last` remembers, for this epoch, what each (object, site, key) logged: the
+        # object's weak reference, or the object itself when it takes none (it is held by
+        # the log until the check anyway).  Its key mixes id(obj) into the site id (and the
+        # key's hash); the identity test below makes a hit exact.  A loop that touches the
+        # same field again logs it once per epoch: the synchronisation methods clear it.
         last: dict[int, Any] = self.last
         last_get = last.get
         # While a lock release is pending the hooks must not skip an access as already
@@ -192,15 +199,8 @@ class ThreadState:
 
         getframe = sys._getframe
         mix = 0x9E3779B97F4A7C15
+        keymask = (1 << 100) - 1
         cur: list[Any] = [None, None]     # the activation last seen, and its stack
-
-        def activation() -> int:
-            # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see no
-            # new local): the instrumented frame, its caller and the instruction the caller
-            # is at name the activation instead; none is kept, so no frame outlives its call.
-            f = getframe(2)
-            fb = f.f_back
-            return id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
 
         def restack(site: int, act: Any) -> None:
             fr = acts.get(act)
@@ -208,7 +208,7 @@ class ThreadState:
             if fr is None:
                 if len(acts) >= 64:
                     acts.clear()
-                fr = capture_stack(2)
+                fr = capture_stack(3)
                 fr = interned.setdefault(fr, fr)
                 if len(interned) > 4096:
                     interned.clear()
@@ -220,65 +220,95 @@ class ThreadState:
                 bapp(site)
                 kapp(fr)
 
-        def a(obj: Any, site: int, act: Any = None) -> Any:
-            tp = type_(obj)
-            if tp in skip:
-                return obj
-            if tp.__weakrefoffset__:
+        def log(obj: Any, tp: type, weak: int, site: int, aux: int, lk: int, act: Any) -> Any:
+            """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked.
+            `weak` is the weakref offset of its type `tp`."""
+            if weak:
                 r = wref(obj)    # the object's existing plain weak reference, when it has one
             elif tp in held or not unchecked(tp):
                 r = obj          # no weak reference to it: held until the check
+                lk = ~lk
             else:
                 return obj
-            k = id_(obj) ^ site
-            if last_get(k) is r:
-                return obj
-            last[k] = r
+            # The one place entries enter `last`: every hit is of an entry made here, since
+            # the last synchronisation cleared it.
+            last[lk] = r
             if act is None:
-                act = activation()
+                # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
+                # no new local): the instrumented frame (below log and its hook), its caller
+                # and the instruction the caller is at name the activation instead; none is
+                # kept, so no frame outlives its call.
+                f = getframe(2)
+                fb = f.f_back
+                act = id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
             if act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
-            bapp(-1)
+            bapp(aux)
             kapp(r)
             if len_(keep) >= limit:
                 flush()
             return obj
 
-        # Keys are hashed here only when that runs no user code (containers.key_hash):
-        # a key class's own __hash__ must never run inside the detector's work.
-        plain = frozenset(PLAIN_KEYS)    # this thread's own copy (the contention trap)
+        # The hit path is what a loop over unsynchronised objects runs on every access, so
+        # it does the least that is exact.  `last` keeps what an unkeyed access logged
+        # under lk = id(obj) ^ site (>= 0): the object's weak reference there, or the object
+        # itself under ~lk (< 0) when it takes none; a keyed access (k) mixes the key's hash
+        # in and keeps lk >= 0 too.  So a value under a key >= 0 is always an exact
+        # weakref.ref (ReferenceType is unchecked: no held object is one), which runs no
+        # user code when called, and a hit is one lookup and an identity test on its
+        # object (it may have died and its id been reused).  `a` (attributes: mostly
+        # instances, with weak references) tries that first; `h` (iterations, container
+        # methods, globals: mostly lists, dicts and True, held, or numbers, which are not
+        # checked) and `k` (subscripts: the same) reject unchecked types, then try ~lk
+        # first.  Which reference to keep is decided on a miss only.
+        def a(obj: Any, site: int, act: Any = None) -> Any:
+            lk = id_(obj) ^ site
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return obj
+            tp = type_(obj)
+            if tp in skip:    # never logged (strings' methods, say): no call on their way
+                return obj
+            weak = weakrefoffset(tp)
+            if not weak and last_get(~lk) is obj:    # hit
+                return obj
+            return log(obj, tp, weak, site, -1, lk, act)
 
-        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
+        def h(obj: Any, site: int, act: Any = None) -> Any:
+            # Numbers and strings (`total += x` is hooked as total.__iadd__), ranges and
+            # tuples (iterated) are common here: rejected first.
             tp = type_(obj)
             if tp in skip:
                 return obj
-            if tp.__weakrefoffset__:
-                r = wref(obj)
-            elif tp in held or not unchecked(tp):
-                r = obj
-            else:
+            lk = id_(obj) ^ site
+            if last_get(~lk) is obj:            # hit
                 return obj
-            if type_(key) in plain:
-                h = hash_(key)
-            else:
-                h = key_hash(key)
-            lk = id_(obj) ^ site ^ (h * 0x9E3779B97F4A7C15)
-            if last_get(lk) is r:
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
                 return obj
-            last[lk] = r
-            if act is None:
-                act = activation()
-            if act != cur[0] or sget(site) is not cur[1]:
-                restack(site, act)
-            bapp(site)
-            bapp(h)
-            kapp(r)
-            if len_(keep) >= limit:
-                flush()
-            return obj
+            return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
-        return a, k
+        # Keys are hashed here only when that runs no user code (containers.key_hash):
+        # a key class's own __hash__ must never run inside the detector's work.
+        plain = frozenset(tuple(PLAIN_KEYS))    # this thread's own copy (the contention trap)
+
+        def k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
+            # Subscripts of immutable values (tuples, strings) are common: rejected before
+            # the key is hashed.
+            tp = type_(obj)
+            if tp in skip:
+                return obj
+            kh = hash_(key) if type_(key) in plain else key_hash(key)
+            lk = (id_(obj) ^ site ^ (kh * mix)) & keymask    # >= 0 whatever the hash
+            if last_get(~lk) is obj:            # hit
+                return obj
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return obj
+            return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
+
+        return a, h, k
 
     def _sample(self, site: int) -> None:
         stack = capture_stack(2)

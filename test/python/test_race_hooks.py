@@ -1,0 +1,135 @@
+"""The access hooks (threadlog.ThreadState's a, h and k) against what they must log.
+
+A hit in the per-epoch dedup (`last`) must be exact: the same object at the same site (and
+key) in the same epoch, never another object that took the dead one's id, and telling a
+weak reference from a held object must never call the program's objects.
+"""
+
+import gc
+import sys
+import threading
+import unittest
+
+from ftpy_runtime.race import hooks
+
+from ftpy_runtime.race.sites import STACK
+from ftpy_runtime.race.threadlog import ThreadState
+
+
+class _Log:
+    """A session that keeps the accesses of each log handed over: (site, aux, object)."""
+
+    def __init__(self) -> None:
+        self.accesses: list[tuple[int, int, object]] = []
+
+    def process_log(self, ts, buf, keep) -> None:
+        for i, obj in enumerate(keep):
+            site, aux = buf[2 * i], buf[2 * i + 1]
+            if site != STACK and site >= 0:
+                self.accesses.append((site, aux, obj))
+
+
+class Inst:
+    pass
+
+
+class Called:
+    """Held (no weak reference, no __dict__); calling it is user code."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self
+
+
+class HooksTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.log = _Log()
+        self.ts = ThreadState(self.log, 1, "t", [0, 1], (), None)
+
+    def logged(self):
+        self.ts.flush()
+        return self.log.accesses
+
+    def test_repeats_in_an_epoch_are_logged_once_and_again_after_a_sync(self):
+        a, h, k = self.ts.hook_a, self.ts.hook_h, self.ts.hook_k
+        o, lst, d = Inst(), [], {}
+        for _ in range(3):
+            a(o, 10)
+            h(lst, 11)
+            h(True, 12)
+            k(d, 13, "key")
+            k(d, 13, "other")
+        self.assertEqual(len(self.logged()), 5)
+        self.ts.release()
+        a(o, 10)
+        h(lst, 11)
+        k(d, 13, "key")
+        self.assertEqual(len(self.logged()), 8)
+
+    def test_unchecked_objects_are_never_logged(self):
+        a, h, k = self.ts.hook_a, self.ts.hook_h, self.ts.hook_k
+        for v in ("s", 1, 2.5, (1, 2), None, b"b", frozenset()):
+            self.assertIs(a(v, 20), v)
+            self.assertIs(h(v, 21), v)
+            self.assertIs(k(v, 22, 0), v)
+        self.assertEqual(self.logged(), [])
+
+    def test_an_object_that_took_a_dead_ones_id_is_logged(self):
+        a = self.ts.hook_a
+        batch = [Inst() for _ in range(200)]
+        for o in batch:
+            a(o, 30)
+        old = {id(o) for o in batch}
+        del batch, o
+        gc.collect()
+        fresh = [Inst() for _ in range(400)]
+        reused = [o for o in fresh if id(o) in old]
+        if not reused:
+            self.skipTest("the allocator reused no id")
+        for o in reused:
+            a(o, 30)
+        logged = [o for _, _, o in self.logged()]
+        self.assertEqual(len(logged), 200 + len(reused))
+        self.assertTrue(all(x is y for x, y in zip(logged[200:], reused)))
+
+    def test_colliding_keys_never_call_a_held_object(self):
+        # lk = id(obj) ^ site: pick sites so that a weakly referenced object and a held,
+        # callable one meet under the same key, in both orders and from every hook.
+        a, h, k = self.ts.hook_a, self.ts.hook_h, self.ts.hook_k
+        inst, held = Inst(), Called()
+        s1 = 1 << 40
+        for first, second in ((inst, held), (held, inst)):
+            s2 = id(first) ^ s1 ^ id(second)
+            for hook in (a, h):
+                hook(first, s1)
+                hook(second, s2)
+                self.ts.release()
+            s1 += 1 << 30
+        k(held, 50, "key")
+        k(inst, 50, "key")
+        self.assertEqual(held.calls, 0)
+        logged = self.logged()
+        self.assertEqual(sum(1 for _, _, o in logged if o is held), 5)
+        self.assertEqual(sum(1 for _, _, o in logged if o is inst), 5)
+
+
+class HolderTest(unittest.TestCase):
+    def test_the_holder_is_immortal_and_each_thread_gets_its_own_hooks(self):
+        holder = hooks.HookHolder()
+        if not hooks._immortalize(Inst()):   # 3.13t, where ob_tid is the thread's ident
+            self.skipTest("the holder is made immortal on free-threaded 3.13 only")
+        self.assertEqual(sys.getrefcount(holder), 0xFFFFFFFF)
+        seen = []
+        t = threading.Thread(target=lambda: seen.append((holder.a, holder.h, holder.k)))
+        t.start()
+        t.join()
+        self.assertEqual(seen, [(hooks._noop_a, hooks._noop_a, hooks._noop_k)])
+
+
+if __name__ == "__main__":
+    unittest.main()
