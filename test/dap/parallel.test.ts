@@ -273,3 +273,55 @@ test('the wait-for graph of three deadlocked philosophers: a cycle of three thre
     await stop(s);
   }
 });
+
+test('with every thread blocked in native code, Parallel Watch and evaluate answer at once, and say why', {
+  skip: SKIP,
+  timeout: 90_000,
+}, async () => {
+  // The philosophers' deadlock: every thread waits in C (three in lock acquire, main in join),
+  // so no thread is parked in Python to run an evaluation on. The runtime used to wait out the
+  // whole evaluation timeout (3 s) for each thread in turn, and the agent answers in order, so
+  // the `threads` and `stackTrace` requests VS Code sends on the stop waited behind it: with
+  // Parallel Watch open, VS Code showed the program running (toolbar: Pause) for 12 s and more.
+  const s = await startSession();
+  try {
+    await launch(s, { program: PHILOSOPHERS });
+    await waitForOutput(s, /sit down/);
+    for (let i = 0; ; i++) {
+      await s.dc.pauseRequest({ threadId: 1 });
+      await s.events.next('stopped', 10_000);
+      const report = (await s.dc.customRequest('ftpython/locks', {})).body as LocksReport;
+      if (report.deadlocks.length) break;
+      assert.ok(i < 40, 'the philosophers deadlock');
+      await s.dc.continueRequest({ threadId: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const started = Date.now();
+    const [watch, threads] = await Promise.all([
+      s.dc.customRequest('ftpython/parallelEvaluate', { expression: 'seat' }),
+      s.dc.threadsRequest(),
+    ]);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 3000, `answered in ${elapsed} ms, less than one evaluation timeout (3 s)`);
+    assert.equal(threads.body.threads.length, 4);
+    const rows = (watch.body as { rows: WatchRow[] }).rows;
+    assert.equal(rows.length, 4);
+    for (const row of rows) {
+      assert.ok(row.frame, `${row.name} shows the frame it would evaluate in`);
+      assert.match(row.error ?? '', /every thread is in native code/, `${row.name}: ${JSON.stringify(row)}`);
+    }
+    // The same for the Watch and hover evaluations in one thread's frame.
+    const philosopher = threads.body.threads.find((t) => t.name.startsWith('philosopher-'));
+    assert.ok(philosopher);
+    const frame = await topFrame(s, philosopher.id);
+    assert.equal(frame.name, 'dine');
+    const t0 = Date.now();
+    await assert.rejects(
+      s.dc.evaluateRequest({ expression: 'seat', frameId: frame.id, context: 'watch' }),
+      /every thread is in native code/,
+    );
+    assert.ok(Date.now() - t0 < 3000, `evaluate answered in ${Date.now() - t0} ms`);
+  } finally {
+    await stop(s);
+  }
+});

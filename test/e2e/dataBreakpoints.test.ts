@@ -57,32 +57,15 @@ test('VS Code: "Break on Value Change" from the Variables pane, filtered to othe
       await wb.expand(wb.variableRow('account'));
       const balance = wb.variableRow('balance');
       await balance.waitFor();
-      await balance.click({ button: 'right' });
-      const item = page.locator('.monaco-menu .action-item', { hasText: 'Break on Value Change' }).first();
-      await item.waitFor();
-      await snap('context-menu');
-      await item.click();
+      await wb.contextMenu(balance, 'Break on Value Change', () => snap('context-menu'));
       const row = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'account.balance' }).first();
       await row.waitFor();
       assert.match((await row.textContent()) ?? '', /account\.balance \(owned by thread 'MainThread'\)/);
 
       // 2. The thread filter, as the breakpoint's condition.
-      // The inline input does not always open from the first menu click (seen once in 4 runs
-      // here): open the menu again until it does.
+      await wb.contextMenu(row, 'Edit Condition');
       const input = page.locator('.debug-breakpoints .monaco-inputbox input').first();
-      await until(
-        'the condition input of the data breakpoint',
-        async () => {
-          if (await input.isVisible()) return true;
-          await row.click({ button: 'right' });
-          const edit = page.locator('.monaco-menu .action-item', { hasText: 'Edit Condition' }).first();
-          await edit.waitFor({ timeout: 10_000 }).catch(() => undefined);
-          if (await edit.isVisible()) await edit.click();
-          await input.waitFor({ timeout: 5_000 }).catch(() => undefined);
-          return input.isVisible();
-        },
-        60_000,
-      );
+      await input.waitFor();
       await input.fill('thread != owner');
       await page.keyboard.press('Enter');
       await input.waitFor({ state: 'detached' });
@@ -97,8 +80,7 @@ test('VS Code: "Break on Value Change" from the Variables pane, filtered to othe
         async () => (await page.locator('.editor-instance .codicon-debug-breakpoint').count()) === 0,
       );
       await page.keyboard.press('F5');
-      const stopped = page.locator('.debug-call-stack .monaco-list-row', { hasText: /paused on data breakpoint/i }).first();
-      await stopped.waitFor({ timeout: 60_000 });
+      const stopped = await wb.callStackRow(/paused on data breakpoint/i);
       const text = (await stopped.textContent()) ?? '';
       assert.match(text, /intruder/, `the writing thread is the one stopped: ${text}`);
       assert.match(text, /account\.balance changed from 13 to -1/, `old and new values: ${text}`);

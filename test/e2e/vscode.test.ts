@@ -109,8 +109,10 @@ test('VS Code: breakpoint in a worker, threads, variables, races in Problems, GI
   const python = process.env.FTPY_TEST_PYTHON;
   assert.ok(python, 'FTPY_TEST_PYTHON is not set: run this through `npm test`, which provides the free-threaded interpreter');
 
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // Only this test's own earlier files (NN-name.png): the other e2e tests (harness.ts) share
+  // the folder, and those that ran before this one would lose their screenshots.
   mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (/^\d\d-/.test(f) || f === 'failure-dom.html') rmSync(join(ARTIFACTS, f), { force: true });
   const workspace = mkdtempSync(join(tmpdir(), 'ftpy-e2e-ws-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   const workers = join(workspace, 'e2e_workers.py');

@@ -86,6 +86,54 @@ export class Workbench {
     );
   }
 
+  /**
+   * Picks `item` from `target`'s context menu. A menu item of VS Code's ignores mouse-ups until
+   * 100 ms after it is drawn (menu.ts, `runOnceToEnableMouseUp`: so that the right-click's own
+   * mouse-up picks nothing), a timer that can run late on a loaded machine: a click that lands
+   * before it is dropped without a trace and the menu stays open. So the item is clicked again
+   * while the menu is still up, as a user would; a click that picks it closes the menu.
+   * `whenShown` runs once the menu shows (a screenshot of it).
+   */
+  async contextMenu(target: Locator, item: string, whenShown?: () => Promise<void>): Promise<void> {
+    await target.click({ button: 'right' });
+    const entry = this.page.locator('.monaco-menu .action-item', { hasText: item }).first();
+    await entry.waitFor();
+    await whenShown?.();
+    await until(`"${item}" picked from the context menu`, async () => {
+      if (await entry.isVisible()) await entry.click({ timeout: 5_000 });
+      await entry.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+      return !(await entry.isVisible());
+    });
+  }
+
+  /**
+   * The Call Stack row showing `text`, scrolled into the view. The view is a virtual list: it
+   * renders only the rows in (or near) view, so a thread below the fold has no element at all.
+   * This scrolls the list with the mouse wheel, as a user would, until the row is wholly inside
+   * the list's box, turning back at either end.
+   */
+  async callStackRow(text: string | RegExp): Promise<Locator> {
+    const list = this.page.locator('.debug-call-stack .monaco-list').first();
+    const row = this.page.locator('.debug-call-stack .monaco-list-row', { hasText: text }).first();
+    await list.waitFor();
+    let step = 66; // three rows
+    await until(`the Call Stack row ${String(text)} in view`, async () => {
+      const box = await list.boundingBox();
+      const r = (await row.count()) > 0 ? await row.boundingBox() : null;
+      if (box && r && r.y >= box.y && r.y + r.height <= box.y + box.height) return true;
+      const where = async (): Promise<string> =>
+        `${(await this.callStackRows()).join('\n')}@${(await this.page.locator('.debug-call-stack .monaco-list-row').first().boundingBox())?.y}`;
+      const before = await where();
+      await list.hover();
+      await this.page.mouse.wheel(0, step);
+      await until('the Call Stack to scroll', async () => (await where()) !== before, 1_000).catch(() => {
+        step = -step; // nothing moved: an end of the list, go the other way
+      });
+      return false;
+    });
+    return row;
+  }
+
   /** The text of every row of the Call Stack view. */
   async callStackRows(): Promise<string[]> {
     return this.page.locator('.debug-call-stack .monaco-list-row').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));

@@ -306,6 +306,20 @@ class ParkedCallsTest(WorldCase):
         wait_until(lambda: not ts.busy, "the interrupted thread is free again")
         self.assertEqual(run_on(self.world, ts, lambda: 42, WAIT), 42)
 
+    def test_with_every_thread_in_native_code_it_gives_up_at_once_and_says_why(self) -> None:
+        release = threading.Event()
+        self.addCleanup(release.set)
+        w = self.worker("w", lambda: release.wait(WAIT))  # blocked in C all through the stop
+        self.stop_and_wait()
+        self.assertFalse(self.world.parked, "nobody parked")
+        started = time.monotonic()
+        with self.assertRaisesRegex(EvalTimeout, "every thread is in native code"):
+            run_on(self.world, self.state(w), lambda: 42, WAIT)
+        self.assertLess(time.monotonic() - started, WAIT / 10, "not the whole timeout")
+        # Given longer to park (``park_by``), it runs on the thread once that comes back to Python.
+        release.set()
+        self.assertEqual(run_on(self.world, self.state(w), lambda: 42, WAIT, time.monotonic() + WAIT), 42)
+
     def test_nothing_runs_while_the_program_runs(self) -> None:
         self.worker("w")
         with self.assertRaisesRegex(EvalTimeout, "the program is running"):

@@ -4,7 +4,8 @@
 goes into its own thread's inbox at the same time, so N evaluations cost the slowest one, not
 their sum, and each still has its own timeout (they all start together, so one deadline serves
 them all).  A job whose thread is not parked (it is in native code) or is busy runs afterwards
-through `run_on`, on whichever parked thread is free, with its own timeout.
+through `run_on`, on whichever parked thread is free, with its own timeout; when no thread is
+parked at all, they share one short wait for one to park (`PARK_GRACE`), not one each.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .parked_calls import EvalTimeout, Work, run_on
+from .parked_calls import PARK_GRACE, EvalTimeout, Work, run_on
 from .stopping import World
 from .threads import ThreadState
 
@@ -55,10 +56,11 @@ def run_many(world: World, jobs: list[tuple[ThreadState, Callable[[], Any]]], ti
             work.reply.get(timeout=1.0)
         except queue.Empty:
             pass
+    park_by = time.monotonic() + PARK_GRACE
     for i in later:
         ts, fn = jobs[i]
         try:
-            outcomes[i] = (True, run_on(world, ts, fn, timeout))
+            outcomes[i] = (True, run_on(world, ts, fn, timeout, park_by))
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything
             outcomes[i] = (False, exc)
     return [o if o is not None else (False, EvalTimeout("not run")) for o in outcomes]

@@ -25,6 +25,15 @@ class EvalTimeout(Exception):
     """No parked thread could run the code in time, or it did not return in time."""
 
 
+#: When no thread at all is parked (every one is in native code), how long an evaluation waits for
+#: one to come back to Python and park: a thread only passing through C (a short sleep) does
+#: within moments; one blocked there (a lock, a join, a deadlock) may never. Waiting out the whole
+#: timeout instead held up every request after it (the agent answers in order), ``threads`` and
+#: ``stackTrace`` for the stop included: VS Code then showed a stopped program as running.
+PARK_GRACE = 0.2
+NO_PARKED_THREAD = "every thread is in native code: none is stopped in Python to run the evaluation on"
+
+
 #: ``PyThreadState_SetAsyncExc(ident, exc_type)``: raise `exc_type` in thread `ident` when it next
 #: runs Python code.  The one binding of it: evaluation timeouts here, the Locals watchdog
 #: (views/variables.py) and deferred Ctrl-C (runner/launch.py) all use it.
@@ -72,20 +81,29 @@ class Work:
                 set_async_exc(ident, EvalInterrupted)
 
 
-def run_on(world: World, preferred: ThreadState | None, fn: Callable[[], Any], timeout: float) -> Any:
+def run_on(world: World, preferred: ThreadState | None, fn: Callable[[], Any], timeout: float,
+           park_by: float | None = None) -> Any:
     """Run ``fn`` on a parked thread (``preferred`` if it is free) and return its result.
 
-    Raises EvalTimeout if it takes longer than ``timeout``, and re-raises what ``fn`` raised.
+    Raises EvalTimeout if it takes longer than ``timeout``, or if no thread is parked at all by
+    ``park_by`` (a `time.monotonic` moment; `PARK_GRACE` from now by default), and re-raises
+    what ``fn`` raised.
     """
-    deadline = time.monotonic() + timeout
+    now = time.monotonic()
+    deadline = now + timeout
+    if park_by is None:
+        park_by = now + PARK_GRACE
     while True:
         target = _claim(world, preferred)
         if target is not None:
             break
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise EvalTimeout(
                 "no stopped thread is free to run the evaluation (an earlier one is still running)"
             )
+        if now >= park_by and not world.parked:
+            raise EvalTimeout(NO_PARKED_THREAD)
         time.sleep(0.01)
     work = Work(fn)
     target.inbox.put(work)

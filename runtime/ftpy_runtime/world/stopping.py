@@ -13,6 +13,8 @@ The protocol, in one place:
   and only then reports the stop.  A thread in native code parks when it comes back to Python,
   because the global events stay on while the world is stopped.
 * ``resume_all`` clears the request and puts a RESUME in every parked thread's inbox.
+* Threads that started or ended are found by a poll (``THREAD_POLL_INTERVAL``), announced as DAP
+  ``thread`` events: never while a stop is requested, and once just before a stop is reported.
   ``resume_for_step`` lets one thread go while the others stay parked.
 
 Everything shared is guarded by one lock (the thread registry's, `threads.ThreadRegistry.lock`)
@@ -234,7 +236,11 @@ class World:
             try:
                 job = self._jobs.get(timeout=THREAD_POLL_INTERVAL)
             except queue.Empty:
-                self.threads.poll_changes()
+                # Not while stopped: VS Code drops its handling of a thread's stop (the focus, the
+                # toolbar's Continue) when a `thread` event for that thread comes meanwhile. New
+                # threads are announced just before a stop instead (`_coordinate`), or after it.
+                if not self.stop_requested:
+                    self.threads.poll_changes()
                 continue
             if job is None:
                 return
@@ -286,6 +292,9 @@ class World:
             self.stopped = True
             if info.thread is None:
                 info.thread = self._pick_pause_thread()
+        # Threads started since the last poll (the one that stops among them, maybe) are
+        # announced before the stop, not during it (see `_coordinate_forever`).
+        self.threads.poll_changes()
         self._on_stopped(info)
 
     def _pick_pause_thread(self) -> ThreadState | None:
