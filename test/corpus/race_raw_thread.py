@@ -1,5 +1,8 @@
 """A thread started with _thread.start_new_thread races with its parent: its log is checked
-when it ends, though threading never saw it (the parent waits on a plain flag, no edge)."""
+when it ends, though threading never saw it.  The parent waits, without an edge, for a
+plain flag the thread sets, then until _thread counts no thread of its own running (the
+count drops after the thread's function, and so its log's check, has returned: the flag
+alone could let the program end before that check)."""
 import _thread
 import time
 
@@ -9,15 +12,15 @@ class Counter:
 
 
 counter = Counter()
-finished = []
+started = []
 
 
 def worker():
     counter.hits += 1  # RACE
-    finished.append(True)
+    started.append(True)
 
 
 _thread.start_new_thread(worker, ())
 counter.hits += 1  # RACE
-while not finished:
+while not started or _thread._count():
     time.sleep(0.01)

@@ -35,7 +35,9 @@ class RawThreads(unittest.TestCase):
                 done.append(1)
             _thread.start_new_thread(worker, ())
             c.n += 1
-            while not done:
+            # The flag, then no thread of _thread's running: its log has been checked by then
+            # (the flag alone could let the program end first).
+            while not done or _thread._count():
                 time.sleep(0.01)
             print("ok")
         ''')
