@@ -22,13 +22,11 @@ synchronisation is not the program's, and would order the program's threads fals
 from __future__ import annotations
 
 import _thread
-import os
 import sys
 from typing import Any, Callable, Optional
 
+from ..user_code import is_internal
 from .threadlog import capture_stack
-
-_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _runtime_caller(depth: int) -> bool:
@@ -39,7 +37,7 @@ def _runtime_caller(depth: int) -> bool:
         fn = sys._getframe(depth + 1).f_code.co_filename
     except ValueError:   # called from C with no Python frame
         return False
-    return fn.startswith(_RUNTIME_DIR) or fn.startswith("<frozen")
+    return is_internal(fn)
 
 
 def _unraisable_args_type() -> Optional[type]:
