@@ -127,6 +127,28 @@ class MergedEpochs(unittest.TestCase):
         self.assertEqual(first[1], 0)                  # a release's record
         self.assertEqual(list(first[2]), [0, 2, 0])
 
+    def test_window_accesses_the_epoch_logged_wait_aside_until_the_release_is_decided(self):
+        lock, obj = self.Lock(), Obj()
+        with lock:
+            self.t1.hook_a(obj, SITE)
+        logged = len(self.t1.keep)
+        for _ in range(3):
+            self.t1.hook_a(obj, SITE)       # logged in this epoch: aside, not in the log
+            self.t1.hook_a(obj, SITE)       # and a hit the second time
+            self.assertEqual(len(self.t1.wkeep), 2)
+            with lock:                      # merged: they were hits after all
+                pass
+            self.assertEqual(len(self.t1.wkeep), 0)
+        self.assertEqual(len(self.t1.keep), logged)
+        self.t1.hook_a(obj, SITE)           # aside again, then another release commits
+        self.t1.release()
+        records = self.session.records(self.t1)
+        kinds = [r[0] for r in records if r[0] in (SITE, SYNC)]
+        # the access (epoch 1), the lock release's SYNC, the window's access (epoch 2),
+        # release()'s SYNC
+        self.assertEqual(kinds, [SITE, SYNC, SITE, SYNC])
+        self.assertIs(accesses(records)[1][2], obj)
+
     def test_other_synchronisation_while_pending_commits_first(self):
         lock = self.Lock()
         with lock:

@@ -79,6 +79,29 @@ class HooksTest(unittest.TestCase):
             self.assertIs(k(v, 22, 0), v)
         self.assertEqual(self.logged(), [])
 
+    def test_container_hooks_log_containers_and_their_subclasses_only(self):
+        # `m`/`mk` take iterations, `in` and container-method calls: the detector counts
+        # them on built-in containers (and subclasses) only, so nothing else is logged.
+        from collections import OrderedDict, deque
+        m, mk = self.ts.hook_m, self.ts.hook_mk
+
+        class Cache:             # a class of the program's, with a `get` of its own
+            def get(self, key):
+                return key
+
+        class MyDict(dict):
+            pass
+
+        cache, od, dq, sub, lst = Cache(), OrderedDict(), deque(), MyDict(), []
+        for obj in (cache, od, dq, sub, lst, "s", 3, (1,)):
+            self.assertIs(m(obj, 60), obj)
+            self.assertIs(mk(obj, 61, "key"), obj)
+        logged = [(site, o) for site, _, o in self.logged()]
+        self.assertEqual([o for _, o in logged if o is cache], [])
+        for o in (od, dq, sub, lst):
+            self.assertEqual([site for site, x in logged if x is o], [60, 61])
+        self.assertEqual(len(logged), 8)
+
     def test_an_object_that_took_a_dead_ones_id_is_logged(self):
         a = self.ts.hook_a
         batch = [Inst() for _ in range(200)]

@@ -112,7 +112,8 @@ class RewriteTest(unittest.TestCase):
                                     (S.ITER, "for", 4, "f")])
         text = ast.unparse(tree)
         self.assertEqual(text.count(".a("), 3, "attributes call a")
-        self.assertEqual(text.count(".h("), 1, "the loop calls h")
+        self.assertEqual(text.count(".m("), 1, "the loop calls m (iterations count on containers only)")
+        self.assertEqual(text.count(".h("), 0)
 
 
 def _all_consts(code):

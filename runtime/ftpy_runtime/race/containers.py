@@ -78,6 +78,23 @@ TABLES: tuple[tuple[type, dict[str, int]], ...] = (
     (bytearray, BYTEARRAY),
 )
 
+# The exact built-in containers (the hooks' fast test; subclasses go through is_container).
+EXACT_CONTAINERS = frozenset(klass for klass, _ in TABLES)
+
+
+def is_container(tp: type) -> bool:
+    """True for the built-in containers and their subclasses (TypeModel.container).  Runs no
+    user code: issubclass against these classes asks `type`, and reads tp's MRO."""
+    return _table_of(tp) is not None
+
+
+def _table_of(tp: type) -> dict[str, int] | None:
+    for klass, t in TABLES:
+        if issubclass(tp, klass):
+            return t
+    return None
+
+
 # In-place operators, as the method they call (the rewriter hooks `name OP= value`).
 INPLACE_OPS = {"Add": "__iadd__", "Mult": "__imul__", "BitOr": "__ior__", "BitAnd": "__iand__",
                "Sub": "__isub__", "BitXor": "__ixor__"}
@@ -114,14 +131,9 @@ class TypeModel:
 
     def __init__(self, tp: type) -> None:
         self.tp = tp
-        table: dict[str, int] | None = None
-        base: type | None = None
-        for klass, t in TABLES:
-            if issubclass(tp, klass):
-                table, base = t, klass
-                break
+        table = _table_of(tp)
         self.container = table is not None
-        self.keyed = base is not None and issubclass(base, (dict, set))
+        self.keyed = table is not None and issubclass(tp, (dict, set))
         self.methods: dict[str, int] = dict(table or {})
         # Names (dunders and container methods) the type implements in Python: calls.
         self.calls = frozenset(python_overrides(tp, (*SUB_DUNDERS, *OTHER_DUNDERS, *self.methods)))

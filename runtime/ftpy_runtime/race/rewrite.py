@@ -67,6 +67,7 @@ ALL_ARGS_BUILTINS = frozenset({"zip"})
 # Every access reaches its hook through the holder constant: no prologue binding locals.
 HOLDER_ONLY = True
 _ATTR_KINDS = frozenset({S.ATTR_R, S.ATTR_W, S.ATTR_RW, S.ATTR_D})
+_CONTAINER_KINDS = frozenset({S.ITER, S.METHOD, S.CONTAINS})
 
 
 def _is_generator(node: ast.AST) -> bool:
@@ -280,7 +281,9 @@ class Rewriter(ast.NodeTransformer):
         # globals: mostly objects without weak references, or unchecked ones) to `h`: each
         # tries first what its objects usually are (threadlog, the hit path); both are
         # exact for any object.  A prologue binds `a` only.
-        which = "a" if kind in _ATTR_KINDS or self.scope.fast else "h"
+        # Iterations, `in` and container methods go to `m` (`mk` keyed): the detector counts
+        # them only on containers, and `m` drops the rest before any lookup.
+        which = "a" if kind in _ATTR_KINDS or self.scope.fast else "m" if kind in _CONTAINER_KINDS else "h"
         return self.call(which, [obj, self.site(kind, name, at)], at)
 
     def walrus_ok(self) -> bool:
@@ -288,17 +291,21 @@ class Rewriter(ast.NodeTransformer):
         return sc.kind in ("function", "lambda", "module") and sc.comprehension_depth == 0 \
             and self.no_walrus == 0
 
+    def _keyed_hook(self, kind: int) -> str:
+        # (A prologue binds `a` and `k` only.)
+        return "mk" if kind in _CONTAINER_KINDS and not self.scope.fast else "k"
+
     def keyed(self, obj: ast.expr, key: ast.expr, raw_key: ast.expr, kind: int, name: str,
               at: ast.AST) -> tuple[ast.expr, ast.expr]:
         """Record `obj` with `key`; returns (receiver expression, key expression to use)."""
         if _simple_key(raw_key):
             dup = ast.copy_location(_clone_load(raw_key), raw_key)
-            return self.call("k", [obj, self.site(kind, name, at), dup], at), key
+            return self.call(self._keyed_hook(kind), [obj, self.site(kind, name, at), dup], at), key
         if self.walrus_ok():
             tmp = f"_ftpy_t{self.temps}"
             self.temps += 1
             bind = ast.copy_location(ast.NamedExpr(ast.Name(tmp, ast.Store()), key), key)
-            rec = self.call("k", [obj, self.site(kind, name, at), bind], at)
+            rec = self.call(self._keyed_hook(kind), [obj, self.site(kind, name, at), bind], at)
             return rec, ast.copy_location(ast.Name(tmp, ast.Load()), key)
         return self.record(obj, kind, name, at), key
 
@@ -475,7 +482,7 @@ class Rewriter(ast.NodeTransformer):
             if func.attr in CONTAINER_METHODS and self._receiver_tracked(raw_recv) and not _fresh(raw_recv):
                 if (func.attr in KEYED_METHODS and node.args
                         and not isinstance(node.args[0], ast.Starred) and _simple_key(node.args[0])):
-                    func.value = self.call("k", [func.value, self.site(S.METHOD, func.attr, func),
+                    func.value = self.call(self._keyed_hook(S.METHOD), [func.value, self.site(S.METHOD, func.attr, func),
                                                  ast.copy_location(_clone_load(node.args[0]), node.args[0])], func)
                 else:
                     func.value = self.record(func.value, S.METHOD, func.attr, func)
@@ -500,14 +507,14 @@ class Rewriter(ast.NodeTransformer):
             container = node.comparators[0]
             if _simple_key(raw_left):
                 node.comparators[0] = self.call(
-                    "k", [container, self.site(S.CONTAINS, "", node),
+                    self._keyed_hook(S.CONTAINS), [container, self.site(S.CONTAINS, "", node),
                           ast.copy_location(_clone_load(raw_left), raw_left)], node)
             elif self.walrus_ok():
                 tmp = f"_ftpy_t{self.temps}"
                 self.temps += 1
                 node.left = ast.copy_location(ast.NamedExpr(ast.Name(tmp, ast.Store()), node.left), node.left)
                 node.comparators[0] = self.call(
-                    "k", [container, self.site(S.CONTAINS, "", node),
+                    self._keyed_hook(S.CONTAINS), [container, self.site(S.CONTAINS, "", node),
                           ast.copy_location(ast.Name(tmp, ast.Load()), raw_left)], node)
         return node
 

@@ -33,7 +33,7 @@ import weakref
 from array import array
 from typing import Any, Callable, Optional
 
-from .containers import PLAIN_KEYS, key_hash
+from .containers import EXACT_CONTAINERS, PLAIN_KEYS, is_container, key_hash
 from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
@@ -97,8 +97,8 @@ class ThreadState:
     __slots__ = ("session", "idx", "name", "created_at", "parent", "vc", "final", "published",
                  "pend", "snap", "flushing", "syncs_since_check", "last_flush", "det_vc",
                  "det_stacks", "det_sites", "det_objs", "det_models", "buf", "keep", "last",
-                 "next_activation", "hook_a", "hook_k", "last_cell", "get_cell", "last_get",
-                 "win", "win_get", "window", "unwindow", "__weakref__", "__dict__")
+                 "next_activation", "hook_a", "hook_k", "hook_m", "hook_mk", "last_cell", "get_cell", "last_get",
+                 "win", "win_get", "window", "unwindow", "wbuf", "wkeep", "site_stacks", "__weakref__", "__dict__")
 
     def __init__(self, session: Any, idx: int, name: str, vc: list[int],
                  created_at: Frames, parent: Optional[int]) -> None:
@@ -135,9 +135,9 @@ class ThreadState:
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
         self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
-        self.hook_a, self.hook_h, self.hook_k = self._make_hooks()
+        self.hook_a, self.hook_h, self.hook_k, self.hook_m, self.hook_mk = self._make_hooks()
 
-    def _make_hooks(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
         wref = weakref.ref
         # Read from the type's own slot, never through a metaclass (which could define a
         # __weakrefoffset__ property: user code).
@@ -179,6 +179,14 @@ class ThreadState:
         cells = dict(zip(peek.__code__.co_freevars, peek.__closure__ or ()))
         self.last_cell, self.get_cell = cells["last"], cells["last_get"]
         self.last_get = last_get
+        # Accesses of a window that the epoch had logged already (the read of `self.lock`
+        # before the next `with self.lock:`, say) are hits if the release merges: they are
+        # kept aside, two ints (site, aux) and two objects (the reference, the stack) each,
+        # and enter the log only if it commits (commit, below).
+        self.wbuf = array("q")
+        self.wkeep: list[Any] = []
+        wapp, wkapp = self.wbuf.append, self.wkeep.append
+        elast, elast_get = last, last_get     # the epoch's own `last`, whatever the cells hold
         self.win: dict[int, Any] = {}      # this thread's own (the contention trap)
         self.win_get = self.win.get
         self.window = (self.last_cell, self.get_cell, self.win, self.win_get)
@@ -194,6 +202,7 @@ class ThreadState:
         # frame of every access's stack is then exact.  Stacks are interned per thread.
         acts: dict[int, Frames] = {}
         site_stacks: dict[int, Frames] = {}
+        self.site_stacks = site_stacks
         sget = site_stacks.get
         interned: dict[Frames, Frames] = {}
 
@@ -230,9 +239,6 @@ class ThreadState:
                 lk = ~lk
             else:
                 return obj
-            # The one place entries enter `last`: every hit is of an entry made here, since
-            # the last synchronisation cleared it.
-            last[lk] = r
             if act is None:
                 # No prologue numbers activations (rewrite.HOLDER_ONLY: the program must see
                 # no new local): the instrumented frame (below log and its hook), its caller
@@ -241,6 +247,20 @@ class ThreadState:
                 f = getframe(2)
                 fb = f.f_back
                 act = id_(f) ^ (id_(fb) * mix) ^ (fb.f_lasti << 1 if fb is not None else 0)
+            if last is not elast and elast_get(lk) is r:
+                # In a window (`last` is the window's), an access this epoch logged already,
+                # from the stack logged last for its site: aside, not into the log.
+                fr = cur[1] if act == cur[0] else acts.get(act)
+                if fr is not None and sget(site) is fr:
+                    last[lk] = r         # (the next one in this window is a hit)
+                    wapp(site)
+                    wapp(aux)
+                    wkapp(r)
+                    wkapp(fr)
+                    return obj
+            # The one place entries enter `last`: every hit is of an entry made here (or
+            # kept aside above), since the last synchronisation cleared it.
+            last[lk] = r
             if act != cur[0] or sget(site) is not cur[1]:
                 restack(site, act)
             bapp(site)
@@ -308,7 +328,47 @@ class ThreadState:
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
-        return a, h, k
+        # `m` and `mk`: iterations, `in` and container-method calls (``x.get(k)``), which
+        # the detector counts only on built-in containers and their subclasses (a cache
+        # class's own ``get`` is a call: what its code does is what counts).  Anything else
+        # returns at once, before a lookup or a log record.
+        conts = frozenset(tuple(EXACT_CONTAINERS))   # this thread's own copy
+        cverdicts: dict[int, tuple[Any, bool]] = {}
+
+        def container(tp: type) -> bool:
+            v = cverdicts.get(id_(tp))
+            if v is None or v[0]() is not tp:
+                if len(cverdicts) > 1024:
+                    cverdicts.clear()
+                v = cverdicts[id_(tp)] = (wref(tp), is_container(tp))
+            return v[1]
+
+        def m(obj: Any, site: int, act: Any = None) -> Any:
+            tp = type_(obj)
+            if tp not in conts and (tp in skip or not container(tp)):
+                return obj
+            lk = id_(obj) ^ site
+            if last_get(~lk) is obj:            # hit
+                return obj
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return obj
+            return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
+
+        def mk(obj: Any, site: int, key: Any, act: Any = None) -> Any:
+            tp = type_(obj)
+            if tp not in conts and (tp in skip or not container(tp)):
+                return obj
+            kh = hash_(key) if type_(key) in plain else key_hash(key)
+            lk = (id_(obj) ^ site ^ (kh * mix)) & keymask
+            if last_get(~lk) is obj:            # hit
+                return obj
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return obj
+            return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
+
+        return a, h, k, m, mk
 
     def _sample(self, site: int) -> None:
         stack = capture_stack(2)
@@ -375,6 +435,24 @@ class ThreadState:
             buf.insert(2 * p, 0)
             buf.insert(2 * p, SYNC)
             keep.insert(p, vc[:])
+        wk = self.wkeep
+        if wk:
+            # The window's accesses the old epoch had logged too (kept aside by the hooks,
+            # each with the stack its site had logged then) are in the new epoch: into the
+            # log, each after a STACK record where its site's logged stack has moved on.
+            wb, stacks = self.wbuf, self.site_stacks
+            for j in range(len(wk) // 2):
+                site, fr = wb[2 * j], wk[2 * j + 1]
+                if stacks.get(site) is not fr:
+                    stacks[site] = fr
+                    buf.append(STACK)
+                    buf.append(site)
+                    keep.append(fr)
+                buf.append(site)
+                buf.append(wb[2 * j + 1])
+                keep.append(wk[2 * j])
+            del wk[:]
+            del wb[:]
         self._synced()
 
     def release_lock(self, lock: Any) -> None:
@@ -410,15 +488,13 @@ class ThreadState:
         last_cell, get_cell, win, _ = self.window
         last, last_get = self.last, self.last_get
         if win:
-            # A window that logged only what the epoch had logged already (the read of
-            # `self.lock` before `with self.lock:`, say) says nothing new now that it is in
-            # that epoch: its records go, as the hits they would have been.
-            if all([last_get(k) is r for k, r in win.items()]) and min(self.buf[2 * p::2], default=0) >= 0:
-                del self.buf[2 * p:]
-                del self.keep[p:]
-            else:
-                last.update(win)
+            # What the window logged is in this epoch now; what it kept aside (accesses
+            # the epoch had logged already) were hits after all.
+            last.update(win)
             win.clear()
+            if self.wkeep:
+                del self.wkeep[:]
+                del self.wbuf[:]
         last_cell.cell_contents = last
         get_cell.cell_contents = last_get
         self.syncs_since_check += 1
