@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import unittest
@@ -35,16 +36,28 @@ def _entry(snap: dict, ident: int) -> dict:
 class OwnershipSnapshotTest(unittest.TestCase):
     def setUp(self) -> None:
         self.made: list[OwnedByWorker] = []
+        self.started = threading.Event()
+        self.go = threading.Event()
         self.ready = threading.Event()
         self.release = threading.Event()
 
         def worker() -> None:
+            self.started.set()
+            self.go.wait(60)
             self.made.extend(OwnedByWorker() for _ in range(500))
             self.ready.set()
             self.release.wait(60)
 
+        # Thread ids are reused: objects that a dead thread of an earlier test left alive
+        # (and that another thread references) can carry the ob_tid this worker gets.
+        # What the worker itself makes is counted against that baseline.
+        gc.collect()
         self.worker = threading.Thread(target=worker, name="ownership-worker")
         self.worker.start()
+        self.assertTrue(self.started.wait(60))
+        before = [t for t in ownership.snapshot(_names())["threads"] if t["ident"] == self.worker.ident]
+        self.shared_before = before[0]["shared"] if before else 0
+        self.go.set()
         self.assertTrue(self.ready.wait(60))
 
     def tearDown(self) -> None:
@@ -64,7 +77,7 @@ class OwnershipSnapshotTest(unittest.TestCase):
         # None of them is referenced from another thread (the list holding
         # them was made by this thread, but its references were taken by the
         # worker, which owns both): not shared.
-        self.assertEqual(entry["shared"], 0)
+        self.assertEqual(entry["shared"] - self.shared_before, 0)
         main = _entry(snap, threading.get_ident())
         self.assertNotIn(label, {t["type"] for t in main["top_types"]})
         self.assertGreater(snap["inspector_refs"], 0)
@@ -73,7 +86,7 @@ class OwnershipSnapshotTest(unittest.TestCase):
     def test_references_from_another_thread_make_objects_shared(self) -> None:
         held = self.made[:37]  # this thread takes 37 references
         snap = ownership.snapshot(_names())
-        self.assertEqual(_entry(snap, self.worker.ident)["shared"], 37)
+        self.assertEqual(_entry(snap, self.worker.ident)["shared"] - self.shared_before, 37)
         del held
 
     def test_top_limits_type_rows(self) -> None:
