@@ -72,6 +72,23 @@ def _unchecked_builtin(tp: type) -> bool:
     return not any("__slots__" in _type_dict(c) for c in _type_mro(tp))
 
 
+def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
+    """`test`, remembered per type in a table of the calling thread's own (the contention
+    trap): id(type) -> (weak reference to it, verdict), so a class made in a function is
+    still freed when the program drops it."""
+    verdicts: dict[int, tuple[Any, bool]] = {}
+    wref, id_ = weakref.ref, id
+
+    def cached(tp: type) -> bool:
+        v = verdicts.get(id_(tp))
+        if v is None or v[0]() is not tp:
+            if len(verdicts) > 1024:
+                verdicts.clear()
+            v = verdicts[id_(tp)] = (wref(tp), test(tp))
+        return v[1]
+    return cached
+
+
 def capture_stack(skip: int) -> Frames:
     """The calling thread's Python stack, innermost first, without the detector's frames."""
     try:
@@ -149,17 +166,7 @@ class ThreadState:
         # thread loading one shared set would contend on its refcount (the contention trap).
         skip = frozenset(tuple(_UNCHECKED_TYPES))
         held = frozenset(tuple(_HELD_TYPES))
-        # id(type) -> (weak reference to it, _unchecked_builtin(type)), this thread's own: a
-        # class made in a function must still be freed when the program drops it.
-        verdicts: dict[int, tuple[Any, bool]] = {}
-
-        def unchecked(tp: type) -> bool:
-            v = verdicts.get(id_(tp))
-            if v is None or v[0]() is not tp:
-                if len(verdicts) > 1024:
-                    verdicts.clear()
-                v = verdicts[id_(tp)] = (wref(tp), _unchecked_builtin(tp))
-            return v[1]
+        unchecked = _per_type(_unchecked_builtin)
         bapp = self.buf.append
         kapp = self.keep.append
         keep = self.keep
@@ -333,15 +340,7 @@ class ThreadState:
         # class's own ``get`` is a call: what its code does is what counts).  Anything else
         # returns at once, before a lookup or a log record.
         conts = frozenset(tuple(EXACT_CONTAINERS))   # this thread's own copy
-        cverdicts: dict[int, tuple[Any, bool]] = {}
-
-        def container(tp: type) -> bool:
-            v = cverdicts.get(id_(tp))
-            if v is None or v[0]() is not tp:
-                if len(cverdicts) > 1024:
-                    cverdicts.clear()
-                v = cverdicts[id_(tp)] = (wref(tp), is_container(tp))
-            return v[1]
+        container = _per_type(is_container)
 
         def m(obj: Any, site: int, act: Any = None) -> Any:
             tp = type_(obj)
