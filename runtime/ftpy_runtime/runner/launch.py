@@ -195,6 +195,12 @@ def _defer_sigint_while_stopped(agent: Agent) -> None:
     raises KeyboardInterrupt in the main thread once the program has resumed, as an
     asynchronous exception, so that it surfaces in the program's own frame.  A SIGINT while
     the program runs its own code is raised at once, as Python's handler would.
+
+    "Resumed" is not enough: the world is running again a moment before the main thread has
+    left the park loop (an exception raised then came out of ``inbox.get()``, with the
+    runtime's frames).  So the exception is raised once the main thread's innermost frame is
+    the program's own.  (Raising it from this handler instead would put the handler's frame
+    in the traceback.)
     """
     if threading.current_thread() is not threading.main_thread():
         return
@@ -204,11 +210,15 @@ def _defer_sigint_while_stopped(agent: Agent) -> None:
     main_ident = threading.get_ident()
     pending = _thread.allocate_lock()  # held while a deferred SIGINT waits to be delivered
 
+    def main_in_program() -> bool:
+        f = sys._current_frames().get(main_ident)  # pyright: ignore[reportPrivateUsage]  # CPython's frame API
+        return f is not None and not is_internal(f.f_code.co_filename)
+
     def deliver_when_running() -> None:
         try:
             while True:
                 time.sleep(0.02)
-                if not world.stop_requested:
+                if not world.stop_requested and main_in_program():
                     break
             set_async_exc(main_ident, KeyboardInterrupt)
         finally:
