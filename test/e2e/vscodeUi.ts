@@ -118,8 +118,10 @@ export class Workbench {
     await list.waitFor();
     let step = 66; // three rows
     await until(`the Call Stack row ${String(text)} in view`, async () => {
-      const box = await list.boundingBox();
-      const r = (await row.count()) > 0 ? await row.boundingBox() : null;
+      // Short timeouts: the virtual list re-renders as it scrolls, and a row counted a moment
+      // ago may be gone, where boundingBox would wait its whole default timeout for it.
+      const box = await list.boundingBox({ timeout: 1_000 }).catch(() => null);
+      const r = (await row.count()) > 0 ? await row.boundingBox({ timeout: 1_000 }).catch(() => null) : null;
       if (box && r && r.y >= box.y && r.y + r.height <= box.y + box.height) return true;
       const where = async (): Promise<string> =>
         `${(await this.callStackRows()).join('\n')}@${(await this.page.locator('.debug-call-stack .monaco-list-row').first().boundingBox())?.y}`;
