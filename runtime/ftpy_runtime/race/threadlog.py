@@ -482,7 +482,6 @@ class ThreadState:
     def merge(self) -> None:
         """This thread re-acquired the clock its pending release published, and nobody
         joined it in between: the release never happened as far as others can tell."""
-        p = self.pend - 1
         self.pend = 0
         last_cell, get_cell, win, _ = self.window
         last, last_get = self.last, self.last_get
