@@ -97,8 +97,9 @@ class RewriteTest(unittest.TestCase):
         import ast
         from ftpy_runtime.race import sites as S
         from ftpy_runtime.race.rewrite import Rewriter
+        # (`p` is a global, so no read of p.x covers another: see the test below.)
         src = textwrap.dedent("""\
-            def f(p, items, i):
+            def f(items, i):
                 if p.x < 0 or p.x > 100:
                     p.x = 0
                 for v in items:
@@ -114,6 +115,92 @@ class RewriteTest(unittest.TestCase):
         self.assertEqual(text.count(".a("), 3, "attributes call a")
         self.assertEqual(text.count(".m("), 1, "the loop calls m (iterations count on containers only)")
         self.assertEqual(text.count(".h("), 0)
+
+    def test_an_access_an_earlier_one_covers_gets_no_hook(self):
+        import ast
+        from ftpy_runtime.race.rewrite import Rewriter
+        src = textwrap.dedent("""\
+            def covered(self):
+                self.x += self.vx
+                if self.x < 0 or self.x > 100:
+                    self.vx = -self.vx
+                return self.x
+            def call_between(self, f):
+                a = self.x
+                f()
+                return a + self.x
+            def read_then_write(self):
+                a = self.x
+                self.x = a
+            def rebound(o, other):
+                a = o.x
+                o = other
+                return a + o.x
+            def conditional(self, c):
+                if c:
+                    a = self.y
+                b = c or self.z
+                return self.y + self.z
+            def with_between(self, lock):
+                a = self.x
+                with lock:
+                    return a + self.x
+            def loop(self, items):
+                for i in items:
+                    a = self.x
+                return self.x
+            def captured(self):
+                a = self.x
+                b = self.x
+                return lambda: self
+            def in_test_then_body(self):
+                if self.x:
+                    self.x = 0
+                    return self.x
+            def local_names(items):
+                p = items[0]
+                p.x += 1
+                q = p.x + p.x
+                p = items[1]
+                q += p.x
+                (p := items[2]).x
+                if q:
+                    p = items[3]
+                q += p.x
+                q = q or (p := items[4])
+                del p
+                return q
+            def branch_rebinds(o, c):
+                a = o.x
+                if c:
+                    o = c
+                return a + o.x
+        """)
+        tree = ast.parse(src)
+        Rewriter(src, "/tmp/ftpy_covered_case.py", tree).visit(tree)
+        hooks_in = {fn.name: ast.unparse(fn).count(".a(") for fn in tree.body
+                    if isinstance(fn, ast.FunctionDef)}
+        self.assertEqual(hooks_in, {
+            "covered": 3,          # x written, vx read, vx written; the reads of x and vx after: none
+            "call_between": 2,     # the call may synchronise
+            "read_then_write": 2,  # a read covers no write
+            "rebound": 2,          # `o` names another object
+            "conditional": 4,      # y and z in conditional code cover nothing after it
+            "with_between": 2,     # __enter__ may synchronise (it usually does)
+            "loop": 2,             # each pass calls __next__
+            "captured": 2,         # a cell: a nested function could rebind it
+            "in_test_then_body": 2,   # the test's read covers the body's reads, not its write
+            "local_names": 4,      # p.x until p is rebound (=, :=, in a branch); not the reads after its +=
+            "branch_rebinds": 2,   # `o` may name another object after the `if`
+        })
+        ns = {}
+        exec(link(rewrite_source(src, "/tmp/ftpy_covered_case.py"), hooks.tl), ns)
+        class P:
+            x, vx, y, z = 5, -7, 1, 2
+        p = P()
+        self.assertEqual(ns["covered"](p), -2)
+        self.assertEqual(p.vx, 7)
+        self.assertEqual(ns["conditional"](p, 0), 3)
 
 
 def _all_consts(code):

@@ -35,7 +35,7 @@ def _rewriter_fingerprint() -> str:
     """A hash of the rewriter's own source, so a changed rewriter never reuses old code."""
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("rewrite.py", "sites.py", "importhook.py", "containers.py"):
+    for name in ("rewrite.py", "redundant.py", "sites.py", "importhook.py", "containers.py"):
         try:
             with open(os.path.join(here, name), "rb") as f:
                 h.update(f.read())

@@ -34,6 +34,7 @@ from typing import Any, Optional
 
 from . import containers as C
 from . import sites as S
+from .redundant import redundant_attributes, trackable_locals
 
 HOOK_MODULE = "ftpy_runtime.race.hooks"
 # Stands for the hook holder in compiled (and cached, marshalled) code until `link`.
@@ -104,6 +105,9 @@ class _Scope:
         self.used = False             # emitted a hook through the prologue's locals
         self.cells: dict[str, str] = {}   # tracked cell name -> token variable
         self.comprehension_depth = 0
+        # ids of this function's attribute nodes whose access an earlier one covers
+        # (redundant.py): they get no hook.
+        self.redundant: set[int] = set()
 
 
 class _Analysis:
@@ -409,7 +413,7 @@ class Rewriter(ast.NodeTransformer):
             return [*pre, node, *post] if pre or post else node
         if isinstance(target, ast.Attribute):
             target.value = self.visit(target.value)
-            if self._receiver_tracked(target.value):
+            if self._receiver_tracked(target.value) and id(target) not in self.scope.redundant:
                 target.value = self.record(target.value, S.ATTR_RW, target.attr, target)
         elif isinstance(target, ast.Subscript):
             self._subscript(target, S.SUB_RW)
@@ -449,7 +453,7 @@ class Rewriter(ast.NodeTransformer):
         kind = {ast.Load: S.ATTR_R, ast.Store: S.ATTR_W, ast.Del: S.ATTR_D}[type(node.ctx)]
         raw = node.value
         node.value = self.visit(node.value)
-        if self._receiver_tracked(raw):
+        if self._receiver_tracked(raw) and id(node) not in self.scope.redundant:
             node.value = self.record(node.value, kind, node.attr, node)
         return node
 
@@ -651,6 +655,7 @@ class Rewriter(ast.NodeTransformer):
         else:
             fast = isinstance(node, ast.FunctionDef) and not _is_generator(node) and not HOLDER_ONLY
             sc = _Scope("function", qual, table, fast)
+            sc.redundant = redundant_attributes(node, trackable_locals(table))
         if table is not None:
             sc.cells = dict(self.analysis.cells.get(table.get_id(), {}))
         self.scopes.append(sc)
