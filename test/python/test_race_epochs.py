@@ -6,11 +6,12 @@ These drive real ThreadStates and the real lock wrappers; the session is a stand
 keeps the logs the threads hand over instead of checking them.
 """
 
+import sys
 import threading
 import unittest
 import weakref
 
-from ftpy_runtime.race.sites import SYNC
+from ftpy_runtime.race.sites import STACK, SYNC
 from ftpy_runtime.race.syncpatch import _make_lock_classes
 from ftpy_runtime.race.threadlog import LOG_LIMIT, ThreadState
 
@@ -148,6 +149,41 @@ class MergedEpochs(unittest.TestCase):
         # release()'s SYNC
         self.assertEqual(kinds, [SITE, SYNC, SITE, SYNC])
         self.assertIs(accesses(records)[1][2], obj)
+
+    def test_a_with_read_after_a_release_is_decided_by_the_locks_enter(self):
+        # Hook w: `with o.lock:` (rewrite.visit_With calls w(o.lock, o, SITE)).
+        self.t1.locks_cell.cell_contents = frozenset((self.Lock, self.RLock))
+        w = self.t1.hook_w
+        o = Obj()
+        o.lock = self.Lock()
+
+        def enter():
+            with w(o.lock, o, SITE):
+                pass
+        for i in range(5):
+            if i == 4:
+                o.lock = self.Lock()    # another lock: its __enter__ cannot merge
+            enter()
+            # i = 1..3: the epoch logged the read (and its stack), the re-acquire merged:
+            # nothing logged.  i = 4: the release's SYNC and the read kept aside for it.
+            self.assertEqual((self.t1.wlock, len(self.t1.wkeep)), (None, 0))
+            self.assertEqual(len(self.t1.keep), 2 if i < 4 else 4)
+        # Not merged, from a new line: logged in the window, under a stack of its own.
+        o.lock = self.Lock()
+        line = sys._getframe().f_lineno + 1
+        with w(o.lock, o, SITE):
+            pass
+        records = self.session.records(self.t1)
+        kinds = [r[0] for r in records if r[0] in (SITE, SYNC)]
+        # the first read (epoch 1); the first lock's release, committed as the second one
+        # is released; the read kept aside for it (epoch 2, same stack); the second lock's
+        # release; the read from the new line (epoch 3); the last release's SYNC
+        self.assertEqual(kinds, [SITE, SYNC, SITE, SYNC, SITE, SYNC])
+        stacks = [r[2] for r in records if r[0] == STACK]
+        self.assertEqual(len(stacks), 2)
+        self.assertEqual(stacks[0][0][1:], ("MergedEpochs.test_a_with_read_after_a_release_is_decided_by_the_locks_enter.<locals>.enter",
+                                            enter.__code__.co_firstlineno + 1))
+        self.assertEqual(stacks[1][0][2], line)
 
     def test_other_synchronisation_while_pending_commits_first(self):
         lock = self.Lock()

@@ -49,6 +49,10 @@ def _noop_k(obj: Any, site: int, key: Any, act: Any = None) -> Any:
     return obj
 
 
+def _noop_w(val: Any, obj: Any, site: int, act: Any = None) -> Any:
+    return val
+
+
 def _noop_c() -> int:
     return 0
 
@@ -61,7 +65,7 @@ class _Active:
 
 
 class HookHolder(_thread._local):  # type: ignore[name-defined]
-    """Per-thread attributes ``a``, ``h``, ``k``, ``m``, ``mk`` (the hooks), ``ak`` and ``akc`` (for
+    """Per-thread attributes ``a``, ``h``, ``k``, ``m``, ``mk``, ``w`` (the hooks), ``ak`` and ``akc`` (for
     prologues) and ``ts``.
 
     One holder per session; its first use on a thread asks the session for that thread's
@@ -78,14 +82,14 @@ class HookHolder(_thread._local):  # type: ignore[name-defined]
         # primitive (or instrumented code) on this thread finds a complete holder.
         self.ts = None
         self.a, self.h, self.k, self.ak = _noop_a, _noop_a, _noop_k, (_noop_a, _noop_k)
-        self.m, self.mk = _noop_a, _noop_k
+        self.m, self.mk, self.w = _noop_a, _noop_k, _noop_w
         self.akc = (_noop_a, _noop_k, _noop_c)
         session = _Active.session
         if session is None or session.finished:
             return
         ts = session.thread_state()
         self.a, self.h, self.k = ts.hook_a, ts.hook_h, ts.hook_k
-        self.m, self.mk = ts.hook_m, ts.hook_mk
+        self.m, self.mk, self.w = ts.hook_m, ts.hook_mk, ts.hook_w
         self.ak = (ts.hook_a, ts.hook_k)
         # For prologues: the hooks and this thread's activation counter; each call of an
         # instrumented function numbers itself and passes the number to the hooks, so its

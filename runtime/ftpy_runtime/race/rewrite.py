@@ -528,6 +528,26 @@ class Rewriter(ast.NodeTransformer):
         if not fresh:
             node.iter = self.record(node.iter, S.ITER, "for", node.iter)
 
+    def visit_With(self, node: ast.With) -> Any:
+        """``with name.attr:`` reads the attribute, then calls the value's __enter__: hook w
+        is told both (``w(name.attr, name, SITE)``; `name` read twice is the same object),
+        so that when the value is a lock of ours the read can be decided by its __enter__
+        (threadlog, hook w).  Other items are visited as usual."""
+        for item in node.items:
+            e = item.context_expr
+            # (A receiver whose own read is tracked, a global or a cell, is not read twice.)
+            if (isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and not self.scope.fast
+                    and not e.value.id.startswith("_ftpy_") and self.name_target(e.value.id) is None
+                    and self._receiver_tracked(e.value) and id(e) not in self.scope.redundant):
+                again = ast.copy_location(ast.Name(e.value.id, ast.Load()), e.value)
+                item.context_expr = self.call("w", [e, again, self.site(S.ATTR_R, e.attr, e)], e)
+            else:
+                item.context_expr = self.visit(e)
+            if item.optional_vars is not None:
+                item.optional_vars = self.visit(item.optional_vars)
+        node.body = self._visit_block(node.body)
+        return node
+
     def visit_For(self, node: ast.For) -> Any:
         post = self._name_writes([node.target], S.NAME_W, node)
         self._visit_loop_iter(node)

@@ -67,6 +67,7 @@ class RaceSession:
         self.finished = False
         self.installed = False
         self.tl: Any = None
+        self.lock_types: tuple[type, ...] = ()   # the Lock and RLock wrappers (syncpatch)
         self.exit_hooks: list[Callable[[], None]] = []
         # The exit status os._exit turns into when races were reported (the CLI sets 66);
         # only in the process that installed the session, never in a fork child.

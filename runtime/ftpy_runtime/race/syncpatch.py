@@ -61,22 +61,30 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         # ThreadState.acquire_lock inlined: re-acquiring our own pending release merges it.
         def __enter__(self) -> bool:
             self._ftpy_lock.acquire()
+            ts = holder.ts
+            if ts is None:
+                return True
             vc = self._ftpy_vc
+            held = ts.wlock
+            if held is not None:
+                # The `with` read of this lock that hook w kept aside: a hit if this
+                # re-acquire merges, an access of the window otherwise.
+                ts.wlock = None
+                if held is self and not (vc is not None and vc is ts.snap and ts.pend):
+                    ts.push_slot()
             if vc is not None:
-                ts = holder.ts
-                if ts is not None:
-                    if vc is ts.snap:
-                        if ts.pend:
-                            if ts.win or ts.syncs_since_check >= 255:
-                                ts.merge()
-                            else:   # ThreadState.merge inlined, for an empty window
-                                ts.pend = 0
-                                ts.syncs_since_check += 1
-                                last_cell, get_cell, last, last_get = ts.unwindow
-                                last_cell.cell_contents = last
-                                get_cell.cell_contents = last_get
-                    elif vc is not ts.published:
-                        ts.acquire(vc)
+                if vc is ts.snap:
+                    if ts.pend:
+                        if ts.win or ts.syncs_since_check >= 255:
+                            ts.merge()
+                        else:   # ThreadState.merge inlined, for an empty window
+                            ts.pend = 0
+                            ts.syncs_since_check += 1
+                            last_cell, get_cell, last, last_get = ts.unwindow
+                            last_cell.cell_contents = last
+                            get_cell.cell_contents = last_get
+                elif vc is not ts.published:
+                    ts.acquire(vc)
             return True
 
         def _at_fork_reinit(self) -> None:
@@ -264,6 +272,11 @@ class SyncPatcher:
         publish = self.publish
 
         lock_class, rlock_class = _make_lock_classes(_thread.allocate_lock, _thread.RLock, session.tl)
+        # For hook w (threadlog): threads made from now on read them from the session;
+        # those that exist already (the main thread) are told.
+        session.lock_types = (lock_class, rlock_class)
+        for ts in list(session.threads.values()):
+            ts.locks_cell.cell_contents = frozenset(session.lock_types)
         self._patch(threading, "Lock", lock_class)
         self._patch(threading, "RLock", _rlock_factory(rlock_class, threading.RLock))
 

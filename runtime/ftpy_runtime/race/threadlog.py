@@ -115,7 +115,8 @@ class ThreadState:
                  "pend", "snap", "flushing", "syncs_since_check", "last_flush", "det_vc",
                  "det_stacks", "det_sites", "det_objs", "det_models", "buf", "keep", "last",
                  "next_activation", "hook_a", "hook_k", "hook_m", "hook_mk", "last_cell", "get_cell", "last_get",
-                 "win", "win_get", "window", "unwindow", "wbuf", "wkeep", "site_stacks", "__weakref__", "__dict__")
+                 "win", "win_get", "window", "unwindow", "wbuf", "wkeep", "site_stacks",
+                 "hook_w", "wlock", "wobj", "wsite", "locks_cell", "__weakref__", "__dict__")
 
     def __init__(self, session: Any, idx: int, name: str, vc: list[int],
                  created_at: Frames, parent: Optional[int]) -> None:
@@ -152,7 +153,12 @@ class ThreadState:
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
         self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
-        self.hook_a, self.hook_h, self.hook_k, self.hook_m, self.hook_mk = self._make_hooks()
+        # A `with obj.lock:` read kept aside until the Lock's __enter__ decides it (hook w).
+        self.wlock: Any = None
+        self.wobj: Any = None
+        self.wsite = 0
+        (self.hook_a, self.hook_h, self.hook_k, self.hook_m, self.hook_mk,
+         self.hook_w) = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
         wref = weakref.ref
@@ -367,7 +373,68 @@ class ThreadState:
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
-        return a, h, k, m, mk
+        # `w`: the read of a `with` statement's ``obj.attr`` (rewrite.visit_With), made
+        # before the hook is called: `val` is what it read.  When `val` is one of the
+        # session's lock wrappers and a release is pending (a window), an access that the
+        # epoch logged already is kept in three slots, not logged: the Lock's __enter__,
+        # which runs next in the same frame, drops it if it merges (a hit after all) and
+        # hands it to push_slot otherwise, which captures the stack there (the same as
+        # here: the same frame, at the same line).  The log() path it avoids costs most of
+        # a `with self.lock:` after a release (getframe, the activation, the side buffer).
+        locks: frozenset[type] = frozenset(tuple(getattr(self.session, "lock_types", ())))
+        peek_locks = lambda: locks   # noqa: E731 - only its closure is used
+        self.locks_cell = dict(zip(peek_locks.__code__.co_freevars, peek_locks.__closure__ or ()))["locks"]
+        ts = self
+
+        def w(val: Any, obj: Any, site: int, act: Any = None) -> Any:
+            lk = id_(obj) ^ site
+            if last is not elast:
+                if type_(val) in locks:
+                    r = elast_get(lk)
+                    if r is not None and r() is obj:
+                        ts.wlock = val
+                        ts.wobj = r
+                        ts.wsite = site
+                        return val
+            r = last_get(lk)
+            if r is not None and r() is obj:    # hit
+                return val
+            tp = type_(obj)
+            if tp in skip:
+                return val
+            weak = weakrefoffset(tp)
+            if not weak and last_get(~lk) is obj:    # hit
+                return val
+            log(obj, tp, weak, site, -1, lk, act)
+            return val
+
+        return a, h, k, m, mk, w
+
+    def push_slot(self) -> None:
+        """The `with` read kept in the slots (hook w) was not merged away: it is an access
+        of the window, like those the hooks keep aside (`wbuf`), with the stack of the
+        `with` statement, captured now (this runs in the Lock's __enter__, in its frame)."""
+        r, site = self.wobj, self.wsite
+        self.wobj = None
+        obj = r() if r is not None else None
+        if obj is None:
+            return
+        fr = capture_stack(1)
+        old = self.site_stacks.get(site)
+        self.win[id(obj) ^ site] = r     # (so that a merge drops what is kept aside)
+        if old is not None and old == fr:
+            self.wbuf.append(site)
+            self.wbuf.append(-1)
+            self.wkeep.append(r)
+            self.wkeep.append(old)
+            return
+        self.site_stacks[site] = fr
+        self.buf.append(STACK)
+        self.buf.append(site)
+        self.keep.append(fr)
+        self.buf.append(site)
+        self.buf.append(-1)
+        self.keep.append(r)
 
     def _sample(self, site: int) -> None:
         stack = capture_stack(2)
