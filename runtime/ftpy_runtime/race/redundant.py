@@ -130,17 +130,14 @@ class _Walker:
             for t in st.targets:
                 self.target(t)
         elif isinstance(st, ast.AugAssign):
-            # The hook runs as the target is loaded, before the value is evaluated.
             t = st.target
-            if isinstance(t, ast.Attribute):
-                self.expr(t.value)
-                self.access(t, _WRITE)
-            elif isinstance(t, ast.Subscript):
-                self.expr(t.value)
-                self.expr(t.slice)
-            self.expr(st.value)
             if isinstance(t, ast.Name):
+                self.expr(st.value)
                 self.rebind(t.id)
+            else:
+                # The hook runs as the target is loaded, before the value is evaluated.
+                self.target(t)
+                self.expr(st.value)
         elif isinstance(st, ast.AnnAssign):
             if st.value is None:
                 return      # an annotation in a function is not evaluated; nothing stored

@@ -484,6 +484,9 @@ class ThreadState:
             return
         self.pend = 0
         self.snap = None
+        # A `with` read still in the slots (hook w) belongs to an __enter__ that never ran
+        # (it raised first): dropped, never logged late.
+        self.wlock = None
         # What was logged before the release is in the old epoch; what the window logged
         # is in the new one, and stays known as logged.
         self.last.clear()
@@ -550,6 +553,7 @@ class ThreadState:
         """This thread re-acquired the clock its pending release published, and nobody
         joined it in between: the release never happened as far as others can tell."""
         self.pend = 0
+        self.wlock = None          # (see commit)
         last_cell, get_cell, win, _ = self.window
         last, last_get = self.last, self.last_get
         if win:
