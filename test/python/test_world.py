@@ -196,6 +196,22 @@ class StopTheWorldTest(WorldCase):
         self.assertNotIn(blocked.ident, self.world.parked, "it never reached a callback")
         self.assertEqual(len(self.world.parked), 1)
 
+    def test_a_thread_waiting_for_a_core_is_not_called_native_but_one_blocked_in_c_is(self) -> None:
+        # (A Python thread that a loaded machine has not scheduled for a few milliseconds was
+        # shown "in native code": its frame had not moved for the three short samples.)
+        from ftpy_runtime.world.stopping import runnable
+        self.assertTrue(runnable(threading.get_native_id()), "this thread is running")
+        release = threading.Event()
+        blocked = threading.Thread(target=release.wait, args=(WAIT,), name="blocked")
+        blocked.start()
+        self.addCleanup(blocked.join, WAIT)
+        self.addCleanup(release.set)
+        deadline = time.monotonic() + WAIT
+        while runnable(blocked.native_id) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertFalse(runnable(blocked.native_id), "a thread waiting on an Event sleeps")
+        self.assertFalse(runnable(None))
+
     def test_a_second_stop_waits_for_the_first(self) -> None:
         w = self.worker("w")
         first = self.stop_and_wait(reason="breakpoint")

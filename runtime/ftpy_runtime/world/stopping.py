@@ -42,6 +42,11 @@ from .threads import Step, ThreadRegistry, ThreadState
 #: native code", in samples, and the pause between samples.
 NATIVE_SAMPLES = 3
 SAMPLE_INTERVAL = 0.002
+#: A thread the OS shows running or waiting for a core (Linux state R) may be Python code that a
+#: loaded machine has not scheduled for a few milliseconds: its frame must stay put this many
+#: samples (~50 ms) before it is called "in native code".  A thread blocked in C (join, a lock,
+#: I/O) sleeps (state S or D) and keeps the short rule.
+RUNNABLE_SAMPLES = 25
 #: The most the coordinator waits for stragglers before it reports the stop anyway.
 PARK_DEADLINE = 2.0
 #: How often the coordinator looks for threads that started or ended, when it has nothing to do.
@@ -67,6 +72,23 @@ def _log(line: str) -> None:
 
 def _timing(line: str) -> None:
     _log(f"ftpy-timing: {line}")
+
+
+def runnable(native_id: int | None) -> bool:
+    """True when the OS says thread `native_id` of this process is running or waiting for a
+    core (Linux /proc state R); False when it sleeps, or where that cannot be read."""
+    if native_id is None:
+        return False
+    try:   # (os, not the builtin open: a program may have replaced that)
+        fd = os.open(f"/proc/self/task/{native_id}/stat", os.O_RDONLY)
+        try:
+            data = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    end = data.rfind(b")")      # the name, in parentheses, may hold anything
+    return data[end + 2 : end + 3] == b"R"
 
 
 @dataclass
@@ -271,7 +293,9 @@ class World:
                 prev = seen.get(ident)
                 count = prev[1] + 1 if prev is not None and prev[0] == key else 0
                 seen[ident] = (key, count)
-                if count >= NATIVE_SAMPLES and not is_internal(frame.f_code.co_filename):
+                if count >= NATIVE_SAMPLES and not is_internal(frame.f_code.co_filename) and (
+                    count >= RUNNABLE_SAMPLES or not runnable(getattr(threads.get(ident), "native_id", None))
+                ):
                     self._native_keys[ident] = key
                     continue
                 if count >= NATIVE_SAMPLES * 10:
