@@ -65,26 +65,26 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
             if ts is None:
                 return True
             vc = self._ftpy_vc
+            # A `with` read of this lock that hook w kept aside (ts.wlock) was a hit if this
+            # re-acquire merges, and is an access of the window otherwise.
+            if vc is not None and vc is ts.snap and ts.pend:
+                ts.wlock = None
+                if ts.win or ts.syncs_since_check >= 255:
+                    ts.merge()
+                else:   # ThreadState.merge inlined, for an empty window
+                    ts.pend = 0
+                    ts.syncs_since_check += 1
+                    last_cell, get_cell, last, last_get = ts.unwindow
+                    last_cell.cell_contents = last
+                    get_cell.cell_contents = last_get
+                return True
             held = ts.wlock
             if held is not None:
-                # The `with` read of this lock that hook w kept aside: a hit if this
-                # re-acquire merges, an access of the window otherwise.
                 ts.wlock = None
-                if held is self and not (vc is not None and vc is ts.snap and ts.pend):
+                if held is self:
                     ts.push_slot()
-            if vc is not None:
-                if vc is ts.snap:
-                    if ts.pend:
-                        if ts.win or ts.syncs_since_check >= 255:
-                            ts.merge()
-                        else:   # ThreadState.merge inlined, for an empty window
-                            ts.pend = 0
-                            ts.syncs_since_check += 1
-                            last_cell, get_cell, last, last_get = ts.unwindow
-                            last_cell.cell_contents = last
-                            get_cell.cell_contents = last_get
-                elif vc is not ts.published:
-                    ts.acquire(vc)
+            if vc is not None and vc is not ts.snap and vc is not ts.published:
+                ts.acquire(vc)
             return True
 
         def _at_fork_reinit(self) -> None:

@@ -381,6 +381,8 @@ class ThreadState:
         # hands it to push_slot otherwise, which captures the stack there (the same as
         # here: the same frame, at the same line).  The log() path it avoids costs most of
         # a `with self.lock:` after a release (getframe, the activation, the side buffer).
+        # The rest is `a`'s body, copied rather than called: log() names the activation by
+        # the frame two levels up, which must be the instrumented one.
         locks: frozenset[type] = frozenset(tuple(getattr(self.session, "lock_types", ())))
         peek_locks = lambda: locks   # noqa: E731 - only its closure is used
         self.locks_cell = dict(zip(peek_locks.__code__.co_freevars, peek_locks.__closure__ or ()))["locks"]
