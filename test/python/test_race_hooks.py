@@ -120,6 +120,43 @@ class HooksTest(unittest.TestCase):
         self.assertEqual(len(logged), 200 + len(reused))
         self.assertTrue(all(x is y for x, y in zip(logged[200:], reused)))
 
+    def test_an_object_freed_by_the_cyclic_gc_leaves_no_hit_to_its_ids_next_owner(self):
+        # The Life of an object in a reference cycle is cleared by the collector (which
+        # calls the callbacks from its own pass), not by a reference count reaching zero.
+        a, k = self.ts.hook_a, self.ts.hook_k
+        batch = [Inst() for _ in range(200)]
+        for o in batch:
+            o.me = o
+            a(o, 31)
+            k(o, 32, "key")
+        old = {id(o) for o in batch}
+        del batch, o
+        gc.collect()
+        fresh = [Inst() for _ in range(400)]
+        reused = [o for o in fresh if id(o) in old]
+        if not reused:
+            self.skipTest("the allocator reused no id")
+        for o in reused:
+            a(o, 31)
+            k(o, 32, "key")
+        logged = [o for _, _, o in self.logged()]
+        self.assertEqual(len(logged), 400 + 2 * len(reused))
+        self.assertTrue(all(x is y for x, y in zip(logged[400::2], reused)))
+
+    def test_a_thread_keeps_a_bounded_number_of_lives_and_logs_exactly_past_it(self):
+        from ftpy_runtime.race import threadlog
+        a = self.ts.hook_a
+        objs = [Inst() for _ in range(threadlog.LIVES_LIMIT + 100)]
+        for o in objs:
+            a(o, 40)
+        self.assertLessEqual(len(self.ts.lives), threadlog.LIVES_LIMIT)
+        self.assertEqual(len(self.logged()), len(objs))
+        self.ts.release()
+        for o in objs[:10] + objs[-10:]:    # Life forgotten, and Life kept: once an epoch
+            a(o, 40)
+            a(o, 40)
+        self.assertEqual([x for _, _, x in self.logged()[len(objs):]], objs[:10] + objs[-10:])
+
     def test_colliding_keys_never_call_a_held_object(self):
         # lk = id(obj) ^ site: pick sites so that a weakly referenced object and a held,
         # callable one meet under the same key, in both orders and from every hook.

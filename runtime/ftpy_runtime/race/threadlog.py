@@ -5,8 +5,9 @@ the hooks ``a(obj, site)`` (attributes), ``h(obj, site)`` (the other unkeyed acc
 ``k(obj, site, key)``.  A hook appends two ints to the
 thread's own ``array('q')`` (the site id and the key's hash, or NOKEY) and the object to
 the thread's own list, until the detector looks at it.  The list holds a *weak* reference
-to every object that takes one (instances, classes, functions, generators, subclasses of
-the built-in containers): the detector never keeps the program's objects alive, so
+(a `Life`, below) to every object that takes one (instances, classes, functions,
+generators, subclasses of the built-in containers): the detector never keeps the
+program's objects alive, so
 ``__del__``, finalizers, weakref callbacks and generators' ``finally`` run exactly when
 they do without it.  An object that died before its log was checked is left out of the
 check (its id may have been reused).  Objects that take no weak reference (exact built-in
@@ -38,6 +39,7 @@ from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
 LOG_LIMIT = 4096            # objects per log before a flush
+LIVES_LIMIT = 1 << 15       # objects a thread keeps a `Life` for before it starts afresh
 FLUSH_INTERVAL = 0.5        # seconds a log may wait at synchronisation points
 STACK_DEPTH = 24
 
@@ -45,6 +47,31 @@ _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _THREADING_FILE = os.path.abspath(getattr(sys.modules.get("threading"), "__file__", "") or "")
 
 Frames = tuple  # tuple of (file, function, line), innermost first
+
+class Life(weakref.ref):
+    """A weak reference that knows its object's address (`oid`) for as long as the object
+    lives: its callback (`_dead`) sets `oid` to None before the memory can be reused.
+
+    The hooks' test "this epoch already logged this object at this site" compares
+    ``r.oid == id(obj)``, which reads nothing any other thread writes.  Calling the weak
+    reference instead (``r() is obj``) locks one of the 127 one-byte mutexes CPython 3.13t
+    keeps side by side for every weak reference in the process (WEAKREF_LIST_LOCK in
+    Include/internal/pycore_weakref.h): two threads each on its own objects fought over
+    those two cache lines on every access (3M hook hits: 0.47 s on one thread, 0.34 s
+    split over two; with this test 0.55 s and 0.29 s).
+
+    Each thread keeps one per object it logged (ThreadState.lives), made on the first
+    miss and reused by every later epoch, so lock-heavy code allocates none per epoch.
+    """
+
+    __slots__ = ("oid",)
+
+
+def _dead(r: Life) -> None:
+    """Every Life's callback: its object is being freed (this runs before the memory is,
+    whichever path frees it: a reference count reaching zero or the cyclic GC)."""
+    r.oid = None
+
 
 # Objects the detector never checks (immutable, or views and iterators, whose container is
 # checked where it is accessed): not logged, so the log never holds them, nor what they hold.
@@ -56,7 +83,7 @@ _UNCHECKED_TYPES = frozenset({
     int, float, complex, str, bytes, tuple, frozenset, range, type(None), type(Ellipsis),
     type(NotImplemented), type({}.keys()), type({}.values()), type({}.items()),
     type(iter([])), type(iter(())), type(iter({})), type(iter("")), type(iter(range(1))),
-    type(reversed([])), memoryview, slice,
+    type(reversed([])), memoryview, slice, Life,
 })
 _HELD_TYPES = frozenset({list, dict, bytearray, bool, object})
 _type_mro = type.__dict__["__mro__"].__get__
@@ -74,17 +101,20 @@ def _unchecked_builtin(tp: type) -> bool:
 
 def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
     """`test`, remembered per type in a table of the calling thread's own (the contention
-    trap): id(type) -> (weak reference to it, verdict), so a class made in a function is
+    trap): id(type) -> (its Life, verdict), so a class made in a function is
     still freed when the program drops it."""
-    verdicts: dict[int, tuple[Any, bool]] = {}
-    wref, id_ = weakref.ref, id
+    verdicts: dict[int, tuple[Life, bool]] = {}
+    id_ = id
 
     def cached(tp: type) -> bool:
-        v = verdicts.get(id_(tp))
-        if v is None or v[0]() is not tp:
+        tid = id_(tp)
+        v = verdicts.get(tid)
+        if v is None or v[0].oid != tid:    # (see Life: a type is shared by every thread)
             if len(verdicts) > 1024:
                 verdicts.clear()
-            v = verdicts[id_(tp)] = (wref(tp), test(tp))
+            r = Life(tp, _dead)
+            r.oid = tid
+            v = verdicts[tid] = (r, test(tp))
         return v[1]
     return cached
 
@@ -116,7 +146,8 @@ class ThreadState:
                  "det_stacks", "det_sites", "det_objs", "det_models", "buf", "keep", "last",
                  "next_activation", "hook_a", "hook_k", "hook_m", "hook_mk", "last_cell", "get_cell", "last_get",
                  "win", "win_get", "window", "unwindow", "wbuf", "wkeep", "site_stacks",
-                 "hook_w", "wlock", "wobj", "wsite", "locks_cell", "__weakref__", "__dict__")
+                 "hook_w", "wlock", "wobj", "wsite", "locks_cell", "lives", "__weakref__",
+                 "__dict__")
 
     def __init__(self, session: Any, idx: int, name: str, vc: list[int],
                  created_at: Frames, parent: Optional[int]) -> None:
@@ -152,6 +183,7 @@ class ThreadState:
         self.buf = array("q")
         self.keep: list[Any] = []
         self.last: dict[int, Any] = {}
+        self.lives: dict[int, Life] = {}    # id(obj) -> this thread's Life for obj
         self.next_activation = itertools.count(1).__next__   # numbers this thread's calls
         # A `with obj.lock:` read kept aside until the Lock's __enter__ decides it (hook w).
         self.wlock: Any = None
@@ -161,7 +193,9 @@ class ThreadState:
          self.hook_w) = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
-        wref = weakref.ref
+        life, dead = Life, _dead
+        lives = self.lives
+        lives_get = lives.get
         # Read from the type's own slot, never through a metaclass (which could define a
         # __weakrefoffset__ property: user code).
         weakrefoffset = type.__dict__["__weakrefoffset__"].__get__
@@ -246,7 +280,14 @@ class ThreadState:
             """The access (obj, site, aux) missed `last` under `lk`: log it if obj is checked.
             `weak` is the weakref offset of its type `tp`."""
             if weak:
-                r = wref(obj)    # the object's existing plain weak reference, when it has one
+                oid = id_(obj)
+                r = lives_get(oid)
+                if r is None or r.oid != oid:    # (a Life of an earlier object, now dead)
+                    r = life(obj, dead)
+                    r.oid = oid
+                    if len_(lives) >= LIVES_LIMIT:
+                        lives.clear()
+                    lives[oid] = r
             elif tp in held or not unchecked(tp):
                 r = obj          # no weak reference to it: held until the check
                 lk = ~lk
@@ -285,20 +326,22 @@ class ThreadState:
 
         # The hit path is what a loop over unsynchronised objects runs on every access, so
         # it does the least that is exact.  `last` keeps what an unkeyed access logged
-        # under lk = id(obj) ^ site (>= 0): the object's weak reference there, or the object
-        # itself under ~lk (< 0) when it takes none; a keyed access (k) mixes the key's hash
-        # in and keeps lk >= 0 too.  So a value under a key >= 0 is always an exact
-        # weakref.ref (ReferenceType is unchecked: no held object is one), which runs no
-        # user code when called, and a hit is one lookup and an identity test on its
-        # object (it may have died and its id been reused).  `a` (attributes: mostly
+        # under lk = id(obj) ^ site (>= 0): the object's Life there, or the object itself
+        # under ~lk (< 0) when it takes none; a keyed access (k) mixes the key's hash in
+        # and keeps lk >= 0 too.  So a value under a key >= 0 is always a Life (Life is
+        # unchecked: no held object is one), and a hit is one lookup and a comparison of
+        # its `oid` with id(obj): equal only while the Life's object lives, so it is obj
+        # (not an object that died and left its address to obj, nor another whose lk
+        # collides).  Nothing another thread writes is read (see Life).  `a` (attributes: mostly
         # instances, with weak references) tries that first; `h` (iterations, container
         # methods, globals: mostly lists, dicts and True, held, or numbers, which are not
         # checked) and `k` (subscripts: the same) reject unchecked types, then try ~lk
         # first.  Which reference to keep is decided on a miss only.
         def a(obj: Any, site: int, act: Any = None) -> Any:
-            lk = id_(obj) ^ site
+            oid = id_(obj)
+            lk = oid ^ site
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return obj
             tp = type_(obj)
             if tp in skip:    # never logged (strings' methods, say): no call on their way
@@ -314,11 +357,12 @@ class ThreadState:
             tp = type_(obj)
             if tp in skip:
                 return obj
-            lk = id_(obj) ^ site
+            oid = id_(obj)
+            lk = oid ^ site
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
@@ -333,11 +377,12 @@ class ThreadState:
             if tp in skip:
                 return obj
             kh = hash_(key) if type_(key) in plain else key_hash(key)
-            lk = (id_(obj) ^ site ^ (kh * mix)) & keymask    # >= 0 whatever the hash
+            oid = id_(obj)
+            lk = (oid ^ site ^ (kh * mix)) & keymask    # >= 0 whatever the hash
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
@@ -352,11 +397,12 @@ class ThreadState:
             tp = type_(obj)
             if tp not in conts and (tp in skip or not container(tp)):
                 return obj
-            lk = id_(obj) ^ site
+            oid = id_(obj)
+            lk = oid ^ site
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
@@ -365,11 +411,12 @@ class ThreadState:
             if tp not in conts and (tp in skip or not container(tp)):
                 return obj
             kh = hash_(key) if type_(key) in plain else key_hash(key)
-            lk = (id_(obj) ^ site ^ (kh * mix)) & keymask
+            oid = id_(obj)
+            lk = (oid ^ site ^ (kh * mix)) & keymask
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
@@ -389,17 +436,18 @@ class ThreadState:
         ts = self
 
         def w(val: Any, obj: Any, site: int, act: Any = None) -> Any:
-            lk = id_(obj) ^ site
+            oid = id_(obj)
+            lk = oid ^ site
             if last is not elast:
                 if type_(val) in locks:
                     r = elast_get(lk)
-                    if r is not None and r() is obj:
+                    if r is not None and r.oid == oid:
                         ts.wlock = val
                         ts.wobj = r
                         ts.wsite = site
                         return val
             r = last_get(lk)
-            if r is not None and r() is obj:    # hit
+            if r is not None and r.oid == oid:    # hit
                 return val
             tp = type_(obj)
             if tp in skip:
@@ -655,8 +703,7 @@ class ThreadState:
             buf = self.buf[:2 * n]
             # Weak references back to objects; one whose object died reads as None, which
             # the detector skips like any immutable value.
-            ref_type = weakref.ReferenceType
-            keep = [x() if type(x) is ref_type else x for x in self.keep[:n]]
+            keep = [x() if type(x) is Life else x for x in self.keep[:n]]
             del self.buf[:2 * n]
             del self.keep[:n]
             if self.pend:
@@ -674,7 +721,7 @@ class ThreadState:
             elif last:
                 getrc = sys.getrefcount
                 for key in [key for key in list(last)
-                            if type(last[key]) is not ref_type and getrc(last[key]) <= 3]:
+                            if type(last[key]) is not Life and getrc(last[key]) <= 3]:
                     del last[key]
         finally:
             self.flushing = False
