@@ -190,6 +190,84 @@ class HolderTest(unittest.TestCase):
         t.join()
         self.assertEqual(seen, [(hooks._noop_a, hooks._noop_a, hooks._noop_k)])
 
+    def test_the_holder_class_names_the_thread_module_and_owns_that_reference(self):
+        # Attribute lookups on a _thread._local subclass find the module's state at once
+        # when the class names _thread as its module (hooks._share_module); the class then
+        # holds one more reference to the module, dropped when the class is freed.
+        import _thread
+        module = sys.modules["_thread"]
+
+        class Holder(_thread._local):
+            pass
+
+        before = sys.getrefcount(module)
+        if not hooks._share_module(Holder):
+            self.skipTest("only the layout of free-threaded 3.13 is known")
+        self.assertFalse(hooks._share_module(Holder))      # never twice
+        self.assertFalse(hooks._share_module(Inst))         # not a _thread._local
+        h = Holder()
+        seen = []
+
+        def use() -> None:
+            h.x = threading.get_ident()
+            seen.append(h.x == threading.get_ident())
+
+        threads = [threading.Thread(target=use) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(seen, [True] * 4)
+        if sys.getrefcount(module) < 0xFFFFFFFF:           # (an immortal module counts nothing)
+            self.assertEqual(sys.getrefcount(module), before + 1)
+        del h, Holder, use
+        gc.collect()
+        if sys.getrefcount(module) < 0xFFFFFFFF:
+            self.assertEqual(sys.getrefcount(module), before)
+
+    def test_what_a_session_patches_in_is_immortal_and_nothing_of_the_program_is(self):
+        # Nested functions get no deferred reference count on 3.13t: every thread's call of
+        # a lock wrapper's __enter__ would add to one shared count (hooks.share_between_threads).
+        if not hooks._immortalize(Inst()):
+            self.skipTest("immortal objects are made on free-threaded 3.13 only")
+        import json
+        import subprocess
+        import textwrap
+        driver = textwrap.dedent("""
+            import json, sys, threading
+            from ftpy_runtime.race import RaceSession, hooks
+            s = RaceSession(root_dirs=["/nonexistent"], cache_dir=None)
+            s.install()
+            def outer():
+                y = []
+                def mine():
+                    return y
+                return mine
+            mine = outer()
+            hooks.share_between_threads(mine)
+            enter = threading.Lock.__enter__
+            rc = sys.getrefcount
+            print(json.dumps({
+                "enter": rc(enter), "exit": rc(threading.Lock.__exit__),
+                "cells": [rc(c) for c in enter.__closure__],
+                "rlock": rc(type(threading.RLock()).__enter__),
+                "is_set": rc(threading.Event.is_set), "mine": rc(mine),
+                "mine_cell": rc(mine.__closure__[0])}))
+            s.finish()
+        """)
+        import os
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        out = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True,
+                             env=env, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+        immortal = 0xFFFFFFFF
+        for key in ("enter", "exit", "rlock", "is_set"):
+            self.assertEqual(got[key], immortal, key)
+        self.assertEqual(got["cells"], [immortal] * len(got["cells"]))
+        self.assertLess(got["mine"], immortal)          # the program's own: never touched
+        self.assertLess(got["mine_cell"], immortal)
+
 
 if __name__ == "__main__":
     unittest.main()

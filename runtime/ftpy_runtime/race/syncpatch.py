@@ -26,6 +26,7 @@ import threading
 from array import array
 from typing import Any, Callable, Optional
 
+from .hooks import share_between_threads
 from .rawthreads import install_raw_threads
 from .threadlog import ThreadState, capture_stack
 from .vectorclock import vc_join
@@ -250,6 +251,7 @@ class SyncPatcher:
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self.saved.append((owner, name, owner.__dict__.get(name, getattr(owner, name, None))))
+        share_between_threads(value)
         setattr(owner, name, value)
 
     def uninstall(self) -> None:
@@ -275,6 +277,7 @@ class SyncPatcher:
         # For hook w (threadlog): threads made from now on read them from the session;
         # those that exist already (the main thread) are told.
         session.lock_types = (lock_class, rlock_class)
+        share_between_threads(rlock_class)    # (the Lock class is shared as it is patched in)
         for ts in list(session.threads.values()):
             ts.locks_cell.cell_contents = frozenset(session.lock_types)
         self._patch(threading, "Lock", lock_class)
