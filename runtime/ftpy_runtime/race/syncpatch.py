@@ -46,12 +46,20 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
     class _Traced:
         __slots__ = ("_ftpy_lock", "_ftpy_vc", "__weakref__")
 
+        # What the methods below need of the session is read from the class, never from
+        # their closure: on 3.13t every read of a closure variable locks its cell
+        # (PyCell_GetRef), and one cell that every thread's `with lock:` read was a mutex
+        # they queued on.  A class attribute is found through the type cache, lock-free.
+        _ftpy_holder = holder
+        _ftpy_alloc = staticmethod(alloc)
+        _ftpy_make_rlock = staticmethod(make_rlock)
+
         def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
             ok = self._ftpy_lock.acquire(blocking, timeout)
             if ok:
                 vc = self._ftpy_vc
                 if vc is not None:
-                    ts = holder.ts
+                    ts = self._ftpy_holder.ts
                     if ts is not None:
                         ts.acquire_lock(vc)
             return ok
@@ -62,7 +70,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         # ThreadState.acquire_lock inlined: re-acquiring our own pending release merges it.
         def __enter__(self) -> bool:
             self._ftpy_lock.acquire()
-            ts = holder.ts
+            ts = self._ftpy_holder.ts
             if ts is None:
                 return True
             vc = self._ftpy_vc
@@ -110,13 +118,13 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
             raise TypeError("type '_thread.lock' is not an acceptable base type")
 
         def __init__(self) -> None:
-            self._ftpy_lock = alloc()
+            self._ftpy_lock = self._ftpy_alloc()
             self._ftpy_vc: Optional[tuple] = None
 
         def release(self) -> None:
             lock = self._ftpy_lock
             if lock.locked():
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     ts.release_lock(self)
             lock.release()
@@ -125,7 +133,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
             lock = self._ftpy_lock
             if lock.locked():
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     # ThreadState.release_lock inlined: publish, defer the epoch increment.
                     if ts.pend:
@@ -163,7 +171,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
             raise TypeError("type '_thread.RLock' is not an acceptable base type")
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self._ftpy_lock = make_rlock()
+            self._ftpy_lock = self._ftpy_make_rlock()
             self._ftpy_vc: Optional[tuple] = None
 
         # Only the outermost release publishes: no other thread can take the lock before
@@ -172,7 +180,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         def release(self) -> None:
             lock = self._ftpy_lock
             if lock._recursion_count() == 1:
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     ts.release_lock(self)
             lock.release()
@@ -180,7 +188,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         def __exit__(self, t: Any = None, v: Any = None, tb: Any = None, *more: Any) -> None:
             lock = self._ftpy_lock
             if lock._recursion_count() == 1:
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     ts.release_lock(self)
             lock.release()
@@ -191,7 +199,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
         def _release_save(self) -> Any:
             lock = self._ftpy_lock
             if lock._is_owned():
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     ts.release_lock(self)
             return lock._release_save()
@@ -200,7 +208,7 @@ def _make_lock_classes(alloc: Callable[[], Any], make_rlock: Callable[[], Any],
             self._ftpy_lock._acquire_restore(state)
             vc = self._ftpy_vc
             if vc is not None:
-                ts = holder.ts
+                ts = self._ftpy_holder.ts
                 if ts is not None:
                     ts.acquire_lock(vc)
 
