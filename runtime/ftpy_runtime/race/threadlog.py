@@ -50,7 +50,7 @@ Frames = tuple  # tuple of (file, function, line), innermost first
 
 class Life(weakref.ref):
     """A weak reference that knows its object's address (`oid`) for as long as the object
-    lives: its callback (`_dead`) sets `oid` to None before the memory can be reused.
+    lives: its callback (`death_callback`) sets `oid` to None before the memory can be reused.
 
     The hooks' test "this epoch already logged this object at this site" compares
     ``r.oid == id(obj)``, which reads nothing any other thread writes.  Calling the weak
@@ -67,10 +67,17 @@ class Life(weakref.ref):
     __slots__ = ("oid",)
 
 
-def _dead(r: Life) -> None:
-    """Every Life's callback: its object is being freed (this runs before the memory is,
-    whichever path frees it: a reference count reaching zero or the cyclic GC)."""
-    r.oid = None
+def death_callback() -> Callable[[Life], Any]:
+    """A Life's callback: its object is being freed (this runs before the memory is, on
+    either path: a reference count reaching zero or the cyclic GC), so `oid` becomes None.
+
+    It runs no bytecode (operator.methodcaller is C): a Python callback is a place where the
+    interpreter merges the reference counts other threads queued for this one, so freeing
+    the objects they release runs their callbacks inside it, nested, and a thread freeing
+    70,000 objects another thread let go of reached the recursion limit inside its own
+    callbacks (CPython's test_weakref, test_threaded_weak_value_dict_copy: RecursionErrors
+    the plain program never printed).  One per thread, which owns its reference count."""
+    return operator.methodcaller("__setattr__", "oid", None)
 
 
 # Objects the detector never checks (immutable, or views and iterators, whose container is
@@ -105,6 +112,7 @@ def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
     still freed when the program drops it."""
     verdicts: dict[int, tuple[Life, bool]] = {}
     id_ = id
+    dead = death_callback()
 
     def cached(tp: type) -> bool:
         tid = id_(tp)
@@ -112,7 +120,7 @@ def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
         if v is None or v[0].oid != tid:    # (see Life: a type is shared by every thread)
             if len(verdicts) > 1024:
                 verdicts.clear()
-            r = Life(tp, _dead)
+            r = Life(tp, dead)
             r.oid = tid
             v = verdicts[tid] = (r, test(tp))
         return v[1]
@@ -193,7 +201,7 @@ class ThreadState:
          self.hook_w) = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
-        life, dead = Life, _dead
+        life, dead = Life, death_callback()
         lives = self.lives
         lives_get = lives.get
         # Read from the type's own slot, never through a metaclass (which could define a
