@@ -143,6 +143,24 @@ class HooksTest(unittest.TestCase):
         self.assertEqual(len(logged), 400 + 2 * len(reused))
         self.assertTrue(all(x is y for x, y in zip(logged[400::2], reused)))
 
+    def test_an_object_freed_by_another_thread_marks_its_life_gone_dropping_nothing_of_ours(self):
+        # The callback runs on the freeing thread: it must not drop a reference to an object
+        # of the Life's thread (CPython would queue a merge to this thread per death, and
+        # run the program's weakref callbacks nested inside them: RecursionErrors).
+        from ftpy_runtime.race import threadlog
+        a = self.ts.hook_a
+        box = [Inst()]
+        a(box[0], 33)
+        life = self.ts.lives[id(box[0])]
+        oid = life.oid
+        t = threading.Thread(target=box.clear)     # the last reference goes on that thread
+        t.start()
+        t.join()
+        self.assertIs(life.gone, True)
+        self.assertIs(life.oid, oid)               # not freed from the other thread
+        if hooks._immortalize(Inst()):             # 3.13t
+            self.assertEqual(sys.getrefcount(threadlog.DEATH_CALLBACK), 0xFFFFFFFF)
+
     def test_a_thread_keeps_a_bounded_number_of_lives_and_logs_exactly_past_it(self):
         from ftpy_runtime.race import threadlog
         a = self.ts.hook_a

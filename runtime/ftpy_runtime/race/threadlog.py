@@ -35,6 +35,7 @@ from array import array
 from typing import Any, Callable, Optional
 
 from .containers import EXACT_CONTAINERS, PLAIN_KEYS, is_container, key_hash
+from .hooks import _immortalize
 from .sites import NOKEY, STACK, SYNC
 from .vectorclock import vc_join
 
@@ -49,35 +50,38 @@ _THREADING_FILE = os.path.abspath(getattr(sys.modules.get("threading"), "__file_
 Frames = tuple  # tuple of (file, function, line), innermost first
 
 class Life(weakref.ref):
-    """A weak reference that knows its object's address (`oid`) for as long as the object
-    lives: its callback (`death_callback`) sets `oid` to None before the memory can be reused.
+    """A weak reference that knows its object's address (`oid`) and whether the object is
+    gone: its callback (DEATH_CALLBACK) sets `gone` before the memory can be reused.
 
-    The hooks' test "this epoch already logged this object at this site" compares
-    ``r.oid == id(obj)``, which reads nothing any other thread writes.  Calling the weak
-    reference instead (``r() is obj``) locks one of the 127 one-byte mutexes CPython 3.13t
-    keeps side by side for every weak reference in the process (WEAKREF_LIST_LOCK in
-    Include/internal/pycore_weakref.h): two threads each on its own objects fought over
-    those two cache lines on every access (3M hook hits: 0.47 s on one thread, 0.34 s
-    split over two; with this test 0.55 s and 0.29 s).
+    The hooks' test "this epoch already logged this object at this site" is
+    ``r.oid == id(obj) and r.gone is None``, which reads nothing any other thread writes.
+    Calling the weak reference instead (``r() is obj``) locks one of the 127 one-byte
+    mutexes CPython 3.13t keeps side by side for every weak reference in the process
+    (WEAKREF_LIST_LOCK in Include/internal/pycore_weakref.h): two threads each on its own
+    objects fought over those two cache lines on every access (3M hook hits: 0.47 s on one
+    thread, 0.34 s split over two; with this test 0.63 s and 0.31 s).
 
     Each thread keeps one per object it logged (ThreadState.lives), made on the first
     miss and reused by every later epoch, so lock-heavy code allocates none per epoch.
     """
 
-    __slots__ = ("oid",)
+    __slots__ = ("oid", "gone")
 
 
-def death_callback() -> Callable[[Life], Any]:
-    """A Life's callback: its object is being freed (this runs before the memory is, on
-    either path: a reference count reaching zero or the cyclic GC), so `oid` becomes None.
-
-    It runs no bytecode (operator.methodcaller is C): a Python callback is a place where the
-    interpreter merges the reference counts other threads queued for this one, so freeing
-    the objects they release runs their callbacks inside it, nested, and a thread freeing
-    70,000 objects another thread let go of reached the recursion limit inside its own
-    callbacks (CPython's test_weakref, test_threaded_weak_value_dict_copy: RecursionErrors
-    the plain program never printed).  One per thread, which owns its reference count."""
-    return operator.methodcaller("__setattr__", "oid", None)
+# Every Life's callback: its object is being freed (this runs before the memory is, on
+# either path: a reference count reaching zero or the cyclic GC), so `gone` becomes True.
+# Nothing it does may drop a reference to an object the Life's thread owns from the dying
+# object's thread: CPython queues such a decrement to the owner and interrupts it to merge
+# it, once per death, and the owner then frees the objects those merges release inside
+# whatever Python code it runs, the program's own weakref callbacks included, nested.  A
+# thread freeing 70,000 objects another thread let go of reached the recursion limit there
+# (CPython's test_weakref, test_threaded_weak_value_dict_copy: RecursionErrors the plain
+# program never printed).  So the callback is C (operator.methodcaller: no bytecode) and
+# immortal (the Life's reference to it is dropped by the dying object's thread), and what
+# it stores and replaces (True, None) are immortal; resetting `oid` instead would free an
+# int of the Life's thread.
+DEATH_CALLBACK = operator.methodcaller("__setattr__", "gone", True)
+_immortalize(DEATH_CALLBACK)
 
 
 # Objects the detector never checks (immutable, or views and iterators, whose container is
@@ -112,16 +116,17 @@ def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
     still freed when the program drops it."""
     verdicts: dict[int, tuple[Life, bool]] = {}
     id_ = id
-    dead = death_callback()
+    dead = DEATH_CALLBACK
 
     def cached(tp: type) -> bool:
         tid = id_(tp)
         v = verdicts.get(tid)
-        if v is None or v[0].oid != tid:    # (see Life: a type is shared by every thread)
+        if v is None or v[0].oid != tid or v[0].gone:    # (see Life: every thread shares a type)
             if len(verdicts) > 1024:
                 verdicts.clear()
             r = Life(tp, dead)
             r.oid = tid
+            r.gone = None
             v = verdicts[tid] = (r, test(tp))
         return v[1]
     return cached
@@ -201,7 +206,7 @@ class ThreadState:
          self.hook_w) = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
-        life, dead = Life, death_callback()
+        life, dead = Life, DEATH_CALLBACK
         lives = self.lives
         lives_get = lives.get
         # Read from the type's own slot, never through a metaclass (which could define a
@@ -290,9 +295,10 @@ class ThreadState:
             if weak:
                 oid = id_(obj)
                 r = lives_get(oid)
-                if r is None or r.oid != oid:    # (a Life of an earlier object, now dead)
+                if r is None or r.oid != oid or r.gone:    # (an earlier object's, now dead)
                     r = life(obj, dead)
                     r.oid = oid
+                    r.gone = None
                     if len_(lives) >= LIVES_LIMIT:
                         lives.clear()
                     lives[oid] = r
@@ -337,10 +343,10 @@ class ThreadState:
         # under lk = id(obj) ^ site (>= 0): the object's Life there, or the object itself
         # under ~lk (< 0) when it takes none; a keyed access (k) mixes the key's hash in
         # and keeps lk >= 0 too.  So a value under a key >= 0 is always a Life (Life is
-        # unchecked: no held object is one), and a hit is one lookup and a comparison of
-        # its `oid` with id(obj): equal only while the Life's object lives, so it is obj
-        # (not an object that died and left its address to obj, nor another whose lk
-        # collides).  Nothing another thread writes is read (see Life).  `a` (attributes: mostly
+        # unchecked: no held object is one), and a hit is one lookup, a comparison of its
+        # `oid` with id(obj) and a look at `gone`: while the Life's object lives, an equal
+        # oid means it is obj (not an object that died and left its address to obj, nor
+        # another whose lk collides).  Nothing another thread writes is read (see Life).  `a` (attributes: mostly
         # instances, with weak references) tries that first; `h` (iterations, container
         # methods, globals: mostly lists, dicts and True, held, or numbers, which are not
         # checked) and `k` (subscripts: the same) reject unchecked types, then try ~lk
@@ -349,7 +355,7 @@ class ThreadState:
             oid = id_(obj)
             lk = oid ^ site
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return obj
             tp = type_(obj)
             if tp in skip:    # never logged (strings' methods, say): no call on their way
@@ -370,7 +376,7 @@ class ThreadState:
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
@@ -390,7 +396,7 @@ class ThreadState:
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
@@ -410,7 +416,7 @@ class ThreadState:
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, -1, lk, act)
 
@@ -424,7 +430,7 @@ class ThreadState:
             if last_get(~lk) is obj:            # hit
                 return obj
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return obj
             return log(obj, tp, weakrefoffset(tp), site, kh, lk, act)
 
@@ -449,13 +455,13 @@ class ThreadState:
             if last is not elast:
                 if type_(val) in locks:
                     r = elast_get(lk)
-                    if r is not None and r.oid == oid:
+                    if r is not None and r.oid == oid and r.gone is None:
                         ts.wlock = val
                         ts.wobj = r
                         ts.wsite = site
                         return val
             r = last_get(lk)
-            if r is not None and r.oid == oid:    # hit
+            if r is not None and r.oid == oid and r.gone is None:    # hit
                 return val
             tp = type_(obj)
             if tp in skip:
