@@ -102,11 +102,15 @@ class HooksTest(unittest.TestCase):
             self.assertEqual([site for site, x in logged if x is o], [60, 61])
         self.assertEqual(len(logged), 8)
 
-    def test_an_object_that_took_a_dead_ones_id_is_logged(self):
-        a = self.ts.hook_a
+    def _check_reused_ids(self, access, per: int, cyclic: bool) -> None:
+        """`access` (per records) 200 objects, let them die (in reference cycles: freed by
+        the collector), then `access` the new objects that took their ids: every one of
+        those is logged again, as itself."""
         batch = [Inst() for _ in range(200)]
         for o in batch:
-            a(o, 30)
+            if cyclic:
+                o.me = o
+            access(o)
         old = {id(o) for o in batch}
         del batch, o
         gc.collect()
@@ -115,33 +119,24 @@ class HooksTest(unittest.TestCase):
         if not reused:
             self.skipTest("the allocator reused no id")
         for o in reused:
-            a(o, 30)
+            access(o)
         logged = [o for _, _, o in self.logged()]
-        self.assertEqual(len(logged), 200 + len(reused))
-        self.assertTrue(all(x is y for x, y in zip(logged[200:], reused)))
+        self.assertEqual(len(logged), per * (200 + len(reused)))
+        self.assertTrue(all(x is y for x, y in zip(logged[per * 200::per], reused)))
+
+    def test_an_object_that_took_a_dead_ones_id_is_logged(self):
+        a = self.ts.hook_a
+        self._check_reused_ids(lambda o: a(o, 30), 1, cyclic=False)
 
     def test_an_object_freed_by_the_cyclic_gc_leaves_no_hit_to_its_ids_next_owner(self):
         # The Life of an object in a reference cycle is cleared by the collector (which
         # calls the callbacks from its own pass), not by a reference count reaching zero.
         a, k = self.ts.hook_a, self.ts.hook_k
-        batch = [Inst() for _ in range(200)]
-        for o in batch:
-            o.me = o
+
+        def access(o: Inst) -> None:
             a(o, 31)
             k(o, 32, "key")
-        old = {id(o) for o in batch}
-        del batch, o
-        gc.collect()
-        fresh = [Inst() for _ in range(400)]
-        reused = [o for o in fresh if id(o) in old]
-        if not reused:
-            self.skipTest("the allocator reused no id")
-        for o in reused:
-            a(o, 31)
-            k(o, 32, "key")
-        logged = [o for _, _, o in self.logged()]
-        self.assertEqual(len(logged), 400 + 2 * len(reused))
-        self.assertTrue(all(x is y for x, y in zip(logged[400::2], reused)))
+        self._check_reused_ids(access, 2, cyclic=True)
 
     def test_an_object_freed_by_another_thread_marks_its_life_gone_dropping_nothing_of_ours(self):
         # The callback runs on the freeing thread: it must not drop a reference to an object
