@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import _thread
 import ctypes
-import os
 import sys
 import sysconfig
 import types
 from typing import Any, Callable, Optional
 
+from ..user_code import is_runtime_file
 from .sites import SiteTable
 
 # PEP 703 header of CPython 3.13t (objectmodel/headers.py): ob_tid u64 at 0, ob_ref_local u32
@@ -43,9 +43,6 @@ def _immortalize(obj: object) -> bool:
     return sys.getrefcount(obj) == _IMMORTAL_LOCAL
 
 
-_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 def share_between_threads(value: Any) -> None:
     """Make what every thread of the program will call through a patch (a function, a class's
     methods, a callable instance), and the closure cells those functions read, immortal.
@@ -67,12 +64,12 @@ def share_between_threads(value: Any) -> None:
     else:
         # An instance of one of the runtime's classes (rawthreads._AsBuiltin, say).
         module = sys.modules.get(type(value).__module__)
-        if not (getattr(module, "__file__", None) or "").startswith(_RUNTIME_DIR):
+        if not is_runtime_file(getattr(module, "__file__", None) or ""):
             return
         _immortalize(value)
         found = list(getattr(value, "__dict__", {}).values())
     for fn in found:
-        if not isinstance(fn, types.FunctionType) or not fn.__code__.co_filename.startswith(_RUNTIME_DIR):
+        if not isinstance(fn, types.FunctionType) or not is_runtime_file(fn.__code__.co_filename):
             continue
         _immortalize(fn)
         for cell in fn.__closure__ or ():

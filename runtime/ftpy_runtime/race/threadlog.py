@@ -84,6 +84,20 @@ DEATH_CALLBACK = operator.methodcaller("__setattr__", "gone", True)
 _immortalize(DEATH_CALLBACK)
 
 
+def new_life(obj: Any, oid: int) -> Life:
+    """A Life for `obj`, whose id is `oid`, that is not gone."""
+    r = Life(obj, DEATH_CALLBACK)
+    r.oid = oid
+    r.gone = None
+    return r
+
+
+def _cells(fn: Callable[..., Any]) -> dict[str, Any]:
+    """`fn`'s closure cells by name (the hooks' state that the synchronisation methods
+    repoint without touching the hooks)."""
+    return dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+
+
 # Objects the detector never checks (immutable, or views and iterators, whose container is
 # checked where it is accessed): not logged, so the log never holds them, nor what they hold.
 # `True` stands for a module's globals, so bool is logged.  Other built-in types that take
@@ -116,7 +130,6 @@ def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
     still freed when the program drops it."""
     verdicts: dict[int, tuple[Life, bool]] = {}
     id_ = id
-    dead = DEATH_CALLBACK
 
     def cached(tp: type) -> bool:
         tid = id_(tp)
@@ -124,10 +137,7 @@ def _per_type(test: Callable[[type], bool]) -> Callable[[type], bool]:
         if v is None or v[0].oid != tid or v[0].gone:    # (see Life: every thread shares a type)
             if len(verdicts) > 1024:
                 verdicts.clear()
-            r = Life(tp, dead)
-            r.oid = tid
-            r.gone = None
-            v = verdicts[tid] = (r, test(tp))
+            v = verdicts[tid] = (new_life(tp, tid), test(tp))
         return v[1]
     return cached
 
@@ -206,7 +216,7 @@ class ThreadState:
          self.hook_w) = self._make_hooks()
 
     def _make_hooks(self) -> tuple[Callable[..., Any], ...]:
-        life, dead = Life, DEATH_CALLBACK
+        make_life = new_life
         lives = self.lives
         lives_get = lives.get
         # Read from the type's own slot, never through a metaclass (which could define a
@@ -236,7 +246,7 @@ class ThreadState:
         # (`win`, empty), the merge or the commit points them back.  Cell writes, so the hit
         # path itself is unchanged.
         peek = lambda: (last, last_get)   # noqa: E731 - only its closure is used
-        cells = dict(zip(peek.__code__.co_freevars, peek.__closure__ or ()))
+        cells = _cells(peek)
         self.last_cell, self.get_cell = cells["last"], cells["last_get"]
         self.last_get = last_get
         # Accesses of a window that the epoch had logged already (the read of `self.lock`
@@ -296,9 +306,7 @@ class ThreadState:
                 oid = id_(obj)
                 r = lives_get(oid)
                 if r is None or r.oid != oid or r.gone:    # (an earlier object's, now dead)
-                    r = life(obj, dead)
-                    r.oid = oid
-                    r.gone = None
+                    r = make_life(obj, oid)
                     if len_(lives) >= LIVES_LIMIT:
                         lives.clear()
                     lives[oid] = r
@@ -446,7 +454,7 @@ class ThreadState:
         # the frame two levels up, which must be the instrumented one.
         locks: frozenset[type] = frozenset(tuple(getattr(self.session, "lock_types", ())))
         peek_locks = lambda: locks   # noqa: E731 - only its closure is used
-        self.locks_cell = dict(zip(peek_locks.__code__.co_freevars, peek_locks.__closure__ or ()))["locks"]
+        self.locks_cell = _cells(peek_locks)["locks"]
         ts = self
 
         def w(val: Any, obj: Any, site: int, act: Any = None) -> Any:
