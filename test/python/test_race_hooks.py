@@ -170,6 +170,41 @@ class HooksTest(unittest.TestCase):
             a(o, 40)
         self.assertEqual([x for _, _, x in self.logged()[len(objs):]], objs[:10] + objs[-10:])
 
+    def test_a_finished_thread_keeps_no_lives(self):
+        # ThreadState.end: a finished thread's state stays in the session; what it kept to
+        # skip repeats (one Life per object it logged) must not stay with it.
+        import os
+        import subprocess
+        import tempfile
+        import textwrap
+        prog = textwrap.dedent("""
+            import gc, threading
+            keep = []
+            class O:
+                pass
+            def work():
+                mine = [O() for _ in range(300)]
+                for o in mine:
+                    o.x = 1
+                keep.extend(mine)
+            threads = [threading.Thread(target=work) for _ in range(5)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            lives = [o for o in gc.get_objects() if type(o).__name__ == "Life"]
+            print("LIVES", len(lives), len(keep))
+        """)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "prog.py")
+            with open(path, "w") as f:
+                f.write(prog)
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHON_GIL="0")
+            out = subprocess.run([sys.executable, "-m", "ftpy_runtime.race", "--", path],
+                                 capture_output=True, text=True, env=env, timeout=120)
+        line = [x for x in out.stdout.splitlines() if x.startswith("LIVES")]
+        self.assertEqual(line, ["LIVES 0 1500"], out.stdout + out.stderr)
+
     def test_colliding_keys_never_call_a_held_object(self):
         # lk = id(obj) ^ site: pick sites so that a weakly referenced object and a held,
         # callable one meet under the same key, in both orders and from every hook.

@@ -92,7 +92,7 @@ class _RawStart:
         finally:
             ts = session.current()
             if ts is not None:
-                ts.flush()
+                ts.end()
 
 
 class _AsBuiltin:

@@ -214,7 +214,7 @@ class RaceSession:
             return
         thread.__dict__["_ftpy_final"] = ts.release()
         ts.name = thread.name
-        ts.flush()
+        ts.end()
 
     # Test attribution -------------------------------------------------------------------
     def set_label(self, label: str | None) -> None:

@@ -705,6 +705,14 @@ class ThreadState:
             self.commit()
         self._hand_over(len(self.keep))
 
+    def end(self) -> None:
+        """The thread is ending: hand over its log, and let go of what it kept to skip
+        repeats (its Lives and `last`): a finished thread's state stays in the session,
+        and 200 threads that each logged 2,000 long-lived objects kept 400,000 Lives."""
+        self.flush()
+        self.last.clear()
+        self.lives.clear()
+
     def log_full(self) -> None:
         """The hooks filled the log.  The records a pending release's window logged wait in
         the next log until the release is decided (a flush is no synchronisation: it must
